@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { Client, Pool } from 'pg';
+import * as schema from './schema';
+import { lockDataDir } from './lock';
+import type { Logger } from '../lib/logger';
+
+export type Schema = typeof schema;
+/** One query surface for both drivers: services never know which one they talk to. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** What a transaction callback receives; it has the same query API as Database. */
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Writes a rotated backup of an embedded database; a no-op on a server (it has its own). */
+  backup(): Promise<string | undefined>;
+  /** The underlying node-postgres pool, for LISTEN/NOTIFY users such as the Socket.IO adapter. */
+  pool?: Pool;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  logger: Logger;
+  backupKeep?: number;
+  /** For tests: an in-memory PGlite loaded from a dump of a migrated database. */
+  loadDataDir?: Blob;
+}
+
+/** Opens PostgreSQL (server when a URL is given, embedded PGlite otherwise) and applies migrations. */
+export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
+  return opts.databaseUrl ? openServer(opts.databaseUrl, opts.logger) : openEmbedded(opts);
+}
+
+async function openServer(url: string, logger: Logger): Promise<DatabaseHandle> {
+  // Several app nodes may start together: one migrates while the others wait on the advisory lock.
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(727272)');
+    await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+    await client.query('select pg_advisory_unlock(727272)');
+  } finally {
+    await client.end();
+  }
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  pool.on('error', (err) => logger.warn('database pool error', { err }));
+  const db = drizzlePg(pool, { schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'postgres',
+    pool,
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: () => pool.end(),
+    backup: async () => undefined,
+  };
+}
+
+async function openEmbedded(opts: OpenOptions): Promise<DatabaseHandle> {
+  let release = () => {};
+  let client: PGlite;
+  if (opts.loadDataDir) {
+    client = new PGlite({ loadDataDir: opts.loadDataDir });
+  } else {
+    release = lockDataDir(opts.dataDir);
+    try {
+      client = new PGlite(path.join(opts.dataDir, 'pglite'));
+      await client.waitReady;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema });
+  await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
+  let closed = false;
+  return {
+    db: db as unknown as Database,
+    kind: 'pglite',
+    ping: async () => {
+      if (closed) throw new Error('database closed');
+      await db.execute(sql`select 1`);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close();
+      release();
+    },
+    backup: async () => {
+      if (opts.loadDataDir || closed) return undefined;
+      const dir = path.join(opts.dataDir, 'backups');
+      fs.mkdirSync(dir, { recursive: true });
+      const dump = await client.dumpDataDir('gzip');
+      const file = path.join(dir, `pglite-${new Date().toISOString().replace(/[:.]/g, '-')}.tar.gz`);
+      fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()), { mode: 0o600 });
+      const keep = opts.backupKeep ?? 5;
+      const old = fs.readdirSync(dir).filter((f) => f.startsWith('pglite-')).sort().reverse().slice(keep);
+      for (const f of old) fs.unlinkSync(path.join(dir, f));
+      opts.logger.info('embedded database backed up', { file });
+      return file;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { translator, type Locale } from './i18n';
+import { formatFen } from './money';
+
+type HelperOptions = { hash: Record<string, string | number>; data: { root: { locale?: Locale } } };
+const localeOf = (options: HelperOptions): Locale => options?.data?.root?.locale ?? 'zh-CN';
+
+/**
+ * Handlebars helpers: formatting only, no decisions. Every helper returns plain strings,
+ * which Handlebars escapes, so user text is never rendered raw.
+ */
+export const viewHelpers = {
+  t(key: string, options: HelperOptions) {
+    return translator(localeOf(options))(key, options.hash);
+  },
+  /** A translated label for an enum value under a prefix: {{label "roles" role}}. */
+  label(prefix: string, value: string, options: HelperOptions) {
+    return translator(localeOf(options))(`${prefix}.${value}`);
+  },
+  date(value: Date | string | null | undefined, options: HelperOptions) {
+    if (!value) return '';
+    const d = new Date(value);
+    return new Intl.DateTimeFormat(localeOf(options) === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'Asia/Shanghai' }).format(d);
+  },
+  datetime(value: Date | string | null | undefined, options: HelperOptions) {
+    if (!value) return '';
+    return new Intl.DateTimeFormat(localeOf(options) === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' }).format(new Date(value));
+  },
+  yuan(fen: number | null | undefined) {
+    return formatFen(fen ?? 0);
+  },
+  eq(a: unknown, b: unknown) {
+    return a === b;
+  },
+  includes(list: unknown, value: unknown) {
+    return Array.isArray(list) && list.includes(value);
+  },
+  json(value: unknown) {
+    // For data-* attributes read by progressive-enhancement scripts; escaped by Handlebars.
+    return JSON.stringify(value);
+  },
+};
