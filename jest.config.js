@@ -10,3 +10,5 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 30000,
 };
+module.exports.globalSetup = '<rootDir>/test/support/global-setup.ts';
+module.exports.globalTeardown = '<rootDir>/test/support/global-teardown.ts';

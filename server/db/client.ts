@@ -28,6 +28,8 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** Writes a rotated backup of an embedded database; a no-op on a server (it has its own). */
   backup(): Promise<string | undefined>;
+  /** An embedded database's whole data directory as a tarball (tests clone databases from it). */
+  dump?(): Promise<Blob>;
   /** The underlying node-postgres pool, for LISTEN/NOTIFY users such as the Socket.IO adapter. */
   pool?: Pool;
 }
@@ -39,6 +41,8 @@ export interface OpenOptions {
   backupKeep?: number;
   /** For tests: an in-memory PGlite loaded from a dump of a migrated database. */
   loadDataDir?: Blob;
+  /** For tests: a fresh in-memory PGlite. */
+  memory?: boolean;
 }
 
 /** Opens PostgreSQL (server when a URL is given, embedded PGlite otherwise) and applies migrations. */
@@ -75,8 +79,8 @@ async function openServer(url: string, logger: Logger): Promise<DatabaseHandle> 
 async function openEmbedded(opts: OpenOptions): Promise<DatabaseHandle> {
   let release = () => {};
   let client: PGlite;
-  if (opts.loadDataDir) {
-    client = new PGlite({ loadDataDir: opts.loadDataDir });
+  if (opts.loadDataDir || opts.memory) {
+    client = new PGlite(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   } else {
     release = lockDataDir(opts.dataDir);
     try {
@@ -104,8 +108,9 @@ async function openEmbedded(opts: OpenOptions): Promise<DatabaseHandle> {
       await client.close();
       release();
     },
+    dump: () => client.dumpDataDir('none'),
     backup: async () => {
-      if (opts.loadDataDir || closed) return undefined;
+      if (opts.loadDataDir || opts.memory || closed) return undefined;
       const dir = path.join(opts.dataDir, 'backups');
       fs.mkdirSync(dir, { recursive: true });
       const dump = await client.dumpDataDir('gzip');

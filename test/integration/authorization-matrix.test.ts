@@ -1,0 +1,130 @@
+import type { Express } from 'express';
+import { Browser, startTestApp, type TestContext } from '../support/app';
+import { creditCode, makeMember, makeOrg, makeUser, PASSWORD } from '../support/factories';
+
+/**
+ * Walks every route the app serves × every kind of user, and asserts exactly who gets in.
+ * A new route fails this test until its row is added below, so no route ships unreviewed.
+ */
+const ROLES = ['anonymous', 'individual', 'orgAdmin', 'orgCaseworker', 'orgFinance', 'orgStaff', 'otherOrgAdmin', 'governmentAdmin', 'pendingOrgAdmin', 'platformAdmin'] as const;
+type Role = (typeof ROLES)[number];
+const EVERYONE: readonly Role[] = ROLES;
+const SIGNED_IN: readonly Role[] = ROLES.filter((r) => r !== 'anonymous');
+
+interface Fixture {
+  orgId: string;
+  pendingOrgId: string;
+  invitationId: string;
+  invitationToken: string;
+  staffUserId: string;
+}
+interface Row {
+  method: 'GET' | 'POST';
+  path: string;
+  allowed: readonly Role[];
+  url: (f: Fixture) => string;
+  body?: (f: Fixture) => Record<string, string | string[]>;
+}
+
+const MATRIX: Row[] = [
+  { method: 'GET', path: '/healthz', allowed: EVERYONE, url: () => '/healthz' },
+  { method: 'GET', path: '/readyz', allowed: EVERYONE, url: () => '/readyz' },
+  { method: 'GET', path: '/', allowed: EVERYONE, url: () => '/' },
+  { method: 'GET', path: '/signup', allowed: EVERYONE, url: () => '/signup' },
+  { method: 'POST', path: '/signup', allowed: EVERYONE, url: () => '/signup', body: () => ({ displayName: 'x', email: 'bad', password: 'x' }) },
+  { method: 'GET', path: '/login', allowed: EVERYONE, url: () => '/login' },
+  { method: 'POST', path: '/login', allowed: EVERYONE, url: () => '/login', body: () => ({ email: 'nobody@example.cn', password: 'wrong password' }) },
+  { method: 'POST', path: '/logout', allowed: EVERYONE, url: () => '/logout' },
+  { method: 'POST', path: '/language', allowed: EVERYONE, url: () => '/language', body: () => ({ locale: 'en' }) },
+  { method: 'GET', path: '/password/forgot', allowed: EVERYONE, url: () => '/password/forgot' },
+  { method: 'POST', path: '/password/forgot', allowed: EVERYONE, url: () => '/password/forgot', body: () => ({ email: 'nobody@example.cn' }) },
+  { method: 'GET', path: '/password/reset/:token', allowed: EVERYONE, url: () => '/password/reset/aaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+  { method: 'POST', path: '/password/reset/:token', allowed: EVERYONE, url: () => '/password/reset/aaaaaaaaaaaaaaaaaaaaaaaaaaaa', body: () => ({ newPassword: 'whatever passphrase' }) },
+  { method: 'GET', path: '/account', allowed: SIGNED_IN, url: () => '/account' },
+  { method: 'POST', path: '/account', allowed: SIGNED_IN, url: () => '/account', body: () => ({ displayName: '测试' }) },
+  { method: 'GET', path: '/account/password', allowed: SIGNED_IN, url: () => '/account/password' },
+  { method: 'POST', path: '/account/password', allowed: SIGNED_IN, url: () => '/account/password', body: () => ({ currentPassword: 'not the password', newPassword: 'another passphrase' }) },
+  { method: 'GET', path: '/organizations', allowed: EVERYONE, url: () => '/organizations' },
+  { method: 'GET', path: '/organizations/apply', allowed: SIGNED_IN, url: () => '/organizations/apply' },
+  { method: 'POST', path: '/organizations/apply', allowed: SIGNED_IN, url: () => '/organizations/apply', body: () => ({ name: '申请机构', kind: 'charity', creditCode: creditCode() }) },
+  { method: 'GET', path: '/organizations/:orgId', allowed: EVERYONE, url: (f) => `/organizations/${f.orgId}` },
+  { method: 'GET', path: '/org/:orgId', allowed: ['orgAdmin'], url: (f) => `/org/${f.orgId}` },
+  { method: 'POST', path: '/org/:orgId/invitations', allowed: ['orgAdmin'], url: (f) => `/org/${f.orgId}/invitations`, body: () => ({ email: 'new@example.cn', roles: ['staff'] }) },
+  { method: 'POST', path: '/org/:orgId/invitations/:invitationId/revoke', allowed: ['orgAdmin'], url: (f) => `/org/${f.orgId}/invitations/${f.invitationId}/revoke` },
+  { method: 'POST', path: '/org/:orgId/members/:userId/roles', allowed: ['orgAdmin'], url: (f) => `/org/${f.orgId}/members/${f.staffUserId}/roles`, body: () => ({ roles: ['staff'] }) },
+  { method: 'GET', path: '/org/:orgId/audit', allowed: ['orgAdmin'], url: (f) => `/org/${f.orgId}/audit` },
+  { method: 'GET', path: '/invitations/:token', allowed: EVERYONE, url: (f) => `/invitations/${f.invitationToken}` },
+  { method: 'POST', path: '/invitations/:token/accept', allowed: SIGNED_IN, url: (f) => `/invitations/${f.invitationToken}/accept` },
+  { method: 'GET', path: '/admin/organizations', allowed: ['platformAdmin'], url: () => '/admin/organizations' },
+  { method: 'POST', path: '/admin/organizations/:orgId/review', allowed: ['platformAdmin'], url: (f) => `/admin/organizations/${f.pendingOrgId}/review`, body: () => ({ decision: 'verify' }) },
+];
+
+/** Every method + path the app serves, read from Express's own router. */
+function servedRoutes(app: Express): string[] {
+  const out: string[] = [];
+  const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>) => {
+    for (const layer of stack) {
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) out.push(`${m.toUpperCase()} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack as typeof stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Parameters<typeof walk>[0] } }).router.stack);
+  return out;
+}
+
+let ctx: TestContext;
+let fixture: Fixture;
+const emails = {} as Record<Role, string>;
+
+beforeAll(async () => {
+  ctx = await startTestApp();
+  const db = ctx.database.db;
+  const org = await makeOrg(db, { kind: 'charity' });
+  const other = await makeOrg(db, { kind: 'charity' });
+  const gov = await makeOrg(db, { kind: 'government' });
+  const pending = await makeOrg(db, { kind: 'charity', status: 'pending' });
+  const admin = await makeMember(db, org.id, ['admin']);
+  emails.orgAdmin = admin.email;
+  emails.orgCaseworker = (await makeMember(db, org.id, ['caseworker'])).email;
+  emails.orgFinance = (await makeMember(db, org.id, ['finance'])).email;
+  const staff = await makeMember(db, org.id, ['staff']);
+  emails.orgStaff = staff.email;
+  emails.otherOrgAdmin = (await makeMember(db, other.id, ['admin'])).email;
+  emails.governmentAdmin = (await makeMember(db, gov.id, ['admin'])).email;
+  emails.pendingOrgAdmin = (await makeMember(db, pending.id, ['admin'])).email;
+  emails.individual = (await makeUser(db, { isVolunteer: true, isDonor: true })).email;
+  emails.platformAdmin = (await makeUser(db, { isPlatformAdmin: true })).email;
+  const adminActor = (await ctx.services.accounts.loadActor(admin.id))!;
+  const { link } = await ctx.services.organizations.invite(adminActor, org.id, { email: 'invitee@example.cn', roles: ['staff'] }, (k) => k);
+  const invitationToken = link.split('/').pop()!;
+  const preview = await ctx.services.organizations.invitationPreview(invitationToken);
+  fixture = { orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
+});
+afterAll(() => ctx.close());
+
+it('lists every served route in the matrix, and nothing else', () => {
+  const served = servedRoutes(ctx.app).sort();
+  const listed = MATRIX.map((r) => `${r.method} ${r.path}`).sort();
+  expect(served).toEqual(listed);
+});
+
+describe.each(ROLES)('as %s', (role) => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = new Browser(ctx.app, { 'X-Forwarded-For': `192.0.2.${ROLES.indexOf(role) + 1}` });
+    if (role !== 'anonymous') await browser.logIn(emails[role], PASSWORD);
+  });
+
+  it.each(MATRIX.filter((r) => r.path !== '/logout'))('$method $path', async (row) => {
+    const url = row.url(fixture);
+    const res = row.method === 'GET' ? await browser.get(url) : await browser.post(url, row.body?.(fixture) ?? {});
+    const refused = res.status === 401 || res.status === 403 || (res.status === 303 && String(res.headers.location).startsWith('/login'));
+    expect({ role, route: `${row.method} ${row.path}`, gotIn: !refused, status: res.status }).toEqual({ role, route: `${row.method} ${row.path}`, gotIn: row.allowed.includes(role), status: res.status });
+  });
+
+  it('POST /logout', async () => {
+    const res = await browser.post('/logout');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+  });
+});
