@@ -15,6 +15,8 @@ import { viewHelpers } from './lib/view-helpers';
 import { homeRouter } from './home/home.routes';
 import { opsRouter } from './ops/ops.routes';
 import { organizationsRouter } from './organizations/organizations.routes';
+import { childrenRouter } from './children/children.routes';
+import { needsRouter } from './needs/needs.routes';
 import { buildServices, type AppDeps } from './services';
 
 const ROOT = path.join(__dirname, '..');
@@ -31,7 +33,8 @@ export function createApp(deps: AppDeps) {
   app.engine('hbs', engine({ extname: '.hbs', defaultLayout: 'main', layoutsDir: path.join(ROOT, 'views/layouts'), partialsDir: path.join(ROOT, 'views/partials'), helpers: viewHelpers }));
   app.set('view engine', 'hbs');
   app.set('views', path.join(ROOT, 'views'));
-  if (config.env === 'production') app.enable('view cache');
+  // Development re-reads templates on every request so edits show at once; elsewhere they are compiled once.
+  if (config.env !== 'development') app.enable('view cache');
 
   app.use(opsRouter(database, state));
   app.use(
@@ -104,6 +107,8 @@ export function createApp(deps: AppDeps) {
   app.use(homeRouter(services));
   app.use(accountsRouter(services));
   app.use(organizationsRouter(services));
+  app.use(childrenRouter(services));
+  app.use(needsRouter(services));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

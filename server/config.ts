@@ -77,9 +77,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     );
   }
   const config = result.data;
-  if (config.env === 'production' && !config.sessionSecret) {
-    throw new ConfigError(['SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters)']);
-  }
+  const missing: string[] = [];
+  if (config.env === 'production' && !config.sessionSecret) missing.push('SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters)');
+  // Each node would otherwise make its own key file and could not read the others' records.
+  if (config.env === 'production' && config.databaseUrl && !config.dataKey) missing.push('DATA_KEY is required when NODE_ENV=production with DATABASE_URL (32 bytes, base64 or 64 hex characters)');
+  if (missing.length) throw new ConfigError(missing);
   return config;
 }
 

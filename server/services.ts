@@ -7,12 +7,18 @@ import { SESSION_ABSOLUTE_MS } from './accounts/accounts.rules';
 import { AuditService } from './audit/audit.service';
 import { AccountsService } from './accounts/accounts.service';
 import { OrganizationsService } from './organizations/organizations.service';
+import { ChildrenService } from './children/children.service';
+import { NeedsService } from './needs/needs.service';
+import type { FieldCipher } from './lib/crypto';
+import { dataCipher } from './lib/keys';
 
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
   mailer?: Mailer;
+  /** Encrypts children's identities; from DATA_KEY or the data directory's key file when not given. */
+  cipher?: FieldCipher;
   now?: () => Date;
 }
 
@@ -23,7 +29,10 @@ export function buildServices(deps: AppDeps) {
   const audit = new AuditService(db);
   const accounts = new AccountsService({ db, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
   const organizations = new OrganizationsService({ db, audit, mailer, baseUrl: deps.config.baseUrl, now: deps.now });
+  const cipher = deps.cipher ?? dataCipher(deps.config);
+  const children = new ChildrenService({ db, audit, cipher, now: deps.now });
+  const needs = new NeedsService({ db, audit, cipher, children, kAnonymity: deps.config.kAnonymity, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, accounts, organizations, sessionStore };
+  return { mailer, audit, accounts, organizations, children, needs, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -96,6 +96,13 @@ export class AccountsService {
     return requireSignedIn(viewer);
   }
 
+  /** Re-checks the actor's password before a sensitive act (approving money, exporting children's data). */
+  async reauthenticate(viewer: Viewer, password: string, t: Translate): Promise<void> {
+    const actor = requireSignedIn(viewer);
+    const user = await this.deps.db.query.users.findFirst({ where: eq(users.id, actor.userId) });
+    if (!user || !(await verifyPassword(user.passwordHash, password))) throw fieldError(t, 'password', 'accounts.password.wrong_current');
+  }
+
   /** Updates the actor's name and capacities (volunteer, donor). */
   async updateProfile(viewer: Viewer, input: { displayName: string; asVolunteer: boolean; asDonor: boolean }): Promise<void> {
     const actor = requireSignedIn(viewer);

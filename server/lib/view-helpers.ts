@@ -28,6 +28,10 @@ export const viewHelpers = {
   yuan(fen: number | null | undefined) {
     return formatFen(fen ?? 0);
   },
+  /** String form of a value, so a number from the database compares equal to the same value from a form. */
+  str(value: unknown) {
+    return value === undefined || value === null ? '' : String(value);
+  },
   eq(a: unknown, b: unknown) {
     return a === b;
   },

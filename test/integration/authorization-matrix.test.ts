@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { Browser, startTestApp, type TestContext } from '../support/app';
 import { creditCode, makeMember, makeOrg, makeUser, PASSWORD } from '../support/factories';
+import { makeIdNumber } from '../../server/children/id-number.rules';
 
 /**
  * Walks every route the app serves × every kind of user, and asserts exactly who gets in.
@@ -10,9 +11,13 @@ const ROLES = ['anonymous', 'individual', 'orgAdmin', 'orgCaseworker', 'orgFinan
 type Role = (typeof ROLES)[number];
 const EVERYONE: readonly Role[] = ROLES;
 const SIGNED_IN: readonly Role[] = ROLES.filter((r) => r !== 'anonymous');
+/** Children's records: the owning organization's caseworkers, supervisors and admins. */
+const CHILD_KEEPERS: readonly Role[] = ['orgAdmin', 'orgCaseworker'];
 
 interface Fixture {
   orgId: string;
+  childId: string;
+  needId: string;
   pendingOrgId: string;
   invitationId: string;
   invitationToken: string;
@@ -57,7 +62,26 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/invitations/:token/accept', allowed: SIGNED_IN, url: (f) => `/invitations/${f.invitationToken}/accept` },
   { method: 'GET', path: '/admin/organizations', allowed: ['platformAdmin'], url: () => '/admin/organizations' },
   { method: 'POST', path: '/admin/organizations/:orgId/review', allowed: ['platformAdmin'], url: (f) => `/admin/organizations/${f.pendingOrgId}/review`, body: () => ({ decision: 'verify' }) },
+  { method: 'GET', path: '/needs', allowed: EVERYONE, url: () => '/needs' },
+  { method: 'GET', path: '/needs/:code', allowed: EVERYONE, url: () => '/needs/NO-SUCHCODE' },
+  { method: 'GET', path: '/org/:orgId/children', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children` },
+  { method: 'GET', path: '/org/:orgId/children/new', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/new` },
+  { method: 'POST', path: '/org/:orgId/children', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children`, body: () => childForm() },
+  { method: 'GET', path: '/org/:orgId/children/:childId', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}` },
+  { method: 'GET', path: '/org/:orgId/children/:childId/edit', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/edit` },
+  { method: 'POST', path: '/org/:orgId/children/:childId', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}`, body: () => childForm() },
+  { method: 'POST', path: '/org/:orgId/children/:childId/visits', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/visits`, body: () => ({ visitedOn: '2026-11-01', findings: '孩子状态良好。' }) },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs`, body: () => ({ needKind: 'tutoring', urgency: '2', description: '需要每周一次数学课业辅导。' }) },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/publish', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/publish` },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/withdraw', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/withdraw`, body: () => ({ reason: '家庭情况变化' }) },
 ];
+
+let seq = 100;
+/** A valid child form with a fresh ID number, so the request reaches the service's authorization. */
+function childForm() {
+  seq++;
+  return { childName: '矩阵儿童', idNumber: makeIdNumber('520324', '20140302', String(seq)), villageCode: '520324101201', childClass: '6', difficultyType: 'economic', riskLevel: '3' };
+}
 
 /** Every method + path the app serves, read from Express's own router. */
 function servedRoutes(app: Express): string[] {
@@ -85,7 +109,8 @@ beforeAll(async () => {
   const pending = await makeOrg(db, { kind: 'charity', status: 'pending' });
   const admin = await makeMember(db, org.id, ['admin']);
   emails.orgAdmin = admin.email;
-  emails.orgCaseworker = (await makeMember(db, org.id, ['caseworker'])).email;
+  const caseworkerUser = await makeMember(db, org.id, ['caseworker']);
+  emails.orgCaseworker = caseworkerUser.email;
   emails.orgFinance = (await makeMember(db, org.id, ['finance'])).email;
   const staff = await makeMember(db, org.id, ['staff']);
   emails.orgStaff = staff.email;
@@ -98,7 +123,10 @@ beforeAll(async () => {
   const { link } = await ctx.services.organizations.invite(adminActor, org.id, { email: 'invitee@example.cn', roles: ['staff'] }, (k) => k);
   const invitationToken = link.split('/').pop()!;
   const preview = await ctx.services.organizations.invitationPreview(invitationToken);
-  fixture = { orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
+  const caseworker = (await ctx.services.accounts.loadActor(caseworkerUser.id))!;
+  const child = await ctx.services.children.create(caseworker, org.id, ctx.services.children.childFromForm({ childName: '矩阵测试', idNumber: makeIdNumber('520324', '20150601', '021'), villageCode: '520324101201', childClass: 6, difficultyType: 'guardianship', riskLevel: 3, ethnicity: null, guardianName: null, guardianRelation: null, guardianPhone: null, residence: null, school: null, notes: null }, (k) => k), (k) => k);
+  const need = await ctx.services.needs.create(caseworker, org.id, child.id, { needKind: 'tutoring', description: '需要每周一次课业辅导。', urgency: 2, amount: null, quantity: null, startOn: null, endOn: null });
+  fixture = { childId: child.id, needId: need.id, orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
 });
 afterAll(() => ctx.close());
 

@@ -5,6 +5,8 @@ import { testConfig, type Config } from '../../server/config';
 import type { DatabaseHandle } from '../../server/db/client';
 import { createLogger } from '../../server/lib/logger';
 import { openTestDatabase } from './db';
+import crypto from 'node:crypto';
+import { FieldCipher } from '../../server/lib/crypto';
 
 export interface TestContext {
   app: Express;
@@ -18,7 +20,7 @@ export interface TestContext {
 export async function startTestApp(opts: { config?: Partial<Config>; now?: () => Date } = {}): Promise<TestContext> {
   const database = await openTestDatabase();
   const config = testConfig({ baseUrl: 'http://carebridge.test', trustProxy: 'loopback', ...opts.config });
-  const { app, services, state } = createApp({ config, database, logger: createLogger('silent'), now: opts.now });
+  const { app, services, state } = createApp({ config, database, logger: createLogger('silent'), now: opts.now, cipher: new FieldCipher(crypto.randomBytes(32)) });
   return { app, database, services, state, close: () => database.close() };
 }
 

@@ -1,0 +1,39 @@
+/** Pure rules of needs: kinds, statuses and which transitions are allowed. */
+
+/** Kinds of need named in the seeds (生活保障, 教育助学, 课业辅导 …). */
+export const NEED_KINDS = ['living', 'education', 'tutoring', 'psychological', 'companionship', 'medical', 'skills', 'social', 'safety', 'legal'] as const;
+export type NeedKind = (typeof NEED_KINDS)[number];
+
+export const NEED_STATUSES = ['draft', 'published', 'matched', 'being_helped', 'met', 'withdrawn'] as const;
+export type NeedStatus = (typeof NEED_STATUSES)[number];
+
+/** Statuses in which a need is on the public board (subject to k-anonymity). */
+export const PUBLIC_STATUSES: readonly NeedStatus[] = ['published', 'matched', 'being_helped'];
+
+const TRANSITIONS: Record<NeedStatus, readonly NeedStatus[]> = {
+  draft: ['published', 'withdrawn'],
+  published: ['matched', 'withdrawn', 'draft'],
+  matched: ['being_helped', 'published', 'withdrawn'],
+  being_helped: ['met', 'published', 'withdrawn'],
+  met: [],
+  withdrawn: ['draft'],
+};
+
+/** Whether a need may move from one status to another (e.g. "met" only from "being helped"). */
+export const canTransition = (from: NeedStatus, to: NeedStatus): boolean => TRANSITIONS[from].includes(to);
+
+/** A public code such as "XQ-7K3P9M": random, from an alphabet without look-alikes, never derived from any identifier. */
+export function newPublicCode(randomInt: (max: number) => number): string {
+  const alphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+  let code = '';
+  for (let i = 0; i < 8; i++) code += alphabet[randomInt(alphabet.length)];
+  return `${code.slice(0, 2)}-${code.slice(2)}`;
+}
+
+/** Caseworkers visit each child at least monthly; a child unvisited for longer is overdue. */
+export const VISIT_INTERVAL_DAYS = 30;
+export function visitOverdue(lastVisitOn: string | null, today: string): boolean {
+  if (!lastVisitOn) return true;
+  const days = (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${lastVisitOn}T00:00:00Z`)) / 86_400_000;
+  return days > VISIT_INTERVAL_DAYS;
+}
