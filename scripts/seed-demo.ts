@@ -2,8 +2,7 @@ import { loadConfig } from '../server/config';
 import { openDatabase } from '../server/db/client';
 import { formatDemoLogins, seedDemo } from '../server/demo/seed';
 import { createLogger } from '../server/lib/logger';
-import { AccountsService } from '../server/accounts/accounts.service';
-import { createMailer } from '../server/lib/mailer';
+import { buildServices } from '../server/services';
 
 /** Seeds the demo county into an empty database (the one DATABASE_URL or DATA_DIR names). */
 async function main() {
@@ -11,13 +10,13 @@ async function main() {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
-    const accounts = new AccountsService({ db: database.db, logger, baseUrl: config.baseUrl, mailer: createMailer({ db: database.db, logger, from: config.mailFrom }) });
-    if ((await accounts.count()) > 0) {
+    const services = buildServices({ config, database, logger });
+    if ((await services.accounts.count()) > 0) {
       console.error('The database already has accounts; the demo seed only fills an empty database.');
       process.exitCode = 1;
       return;
     }
-    console.log(formatDemoLogins(await seedDemo(database.db)));
+    console.log(formatDemoLogins(await seedDemo({ db: database.db, children: services.children, needs: services.needs })));
   } finally {
     await database.close();
   }

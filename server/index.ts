@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 
   const { app, services, state } = createApp({ config, database, logger });
   if (config.seedDemo && (await services.accounts.count()) === 0) {
-    const logins = await seedDemo(database.db);
+    const logins = await seedDemo({ db: database.db, children: services.children, needs: services.needs });
     logger.info('demo data seeded', { accounts: logins.length });
     process.stdout.write(formatDemoLogins(logins) + '\n');
   }

@@ -10,7 +10,7 @@ import type { Translate } from '../lib/i18n';
 import { countyOf, fullName, regionByCode } from '../lib/regions';
 import { fieldError } from '../lib/validate';
 import { ageInYears } from '../needs/publication.rules';
-import { PUBLIC_STATUSES, VISIT_INTERVAL_DAYS, visitOverdue } from '../needs/needs.rules';
+import { needDescriptionContext, PUBLIC_STATUSES, VISIT_INTERVAL_DAYS, visitOverdue } from '../needs/needs.rules';
 import { chinaDate, parseIdNumber } from './id-number.rules';
 import { caseworkerRecord, type ChildFacts, type ChildIdentity, type ChildRecordView, type ChildSummaryView } from './children.projections';
 import type { ChildInput } from './children.schemas';
@@ -63,6 +63,11 @@ export class ChildrenService {
   /** Encrypts one identity for one child id; used by the roster import too. */
   sealIdentity(childId: string, identity: ChildIdentity): string {
     return this.deps.cipher.encrypt(JSON.stringify(identity), this.identityContext(childId));
+  }
+
+  /** Encrypts a need's description the way NeedsService stores it (for bulk seeding). */
+  sealNeedDescription(needId: string, description: string): string {
+    return this.deps.cipher.encrypt(description, needDescriptionContext(needId));
   }
 
   private openIdentity(childId: string, token: string): ChildIdentity {

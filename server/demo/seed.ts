@@ -1,4 +1,7 @@
 import type { Database } from '../db/client';
+import type { ChildrenService } from '../children/children.service';
+import type { NeedsService } from '../needs/needs.service';
+import { seedChildren } from './county';
 import { memberships, organizations, users } from '../db/schema';
 import type { OrgRole } from '../lib/authorization';
 import { hashPassword } from '../lib/passwords';
@@ -41,9 +44,10 @@ export interface DemoLogin {
 }
 
 /** Fills an empty database with a living demo county. Returns the demo log-ins to print. */
-export async function seedDemo(db: Database): Promise<DemoLogin[]> {
+export async function seedDemo(deps: { db: Database; children: ChildrenService; needs: NeedsService }): Promise<DemoLogin[]> {
+  const { db } = deps;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  await db.transaction(async (tx) => {
+  const ids = await db.transaction(async (tx) => {
     const userIds = new Map<string, string>();
     for (const p of PEOPLE) {
       const [u] = await tx
@@ -66,7 +70,12 @@ export async function seedDemo(db: Database): Promise<DemoLogin[]> {
       if (!p.org) continue;
       await tx.insert(memberships).values({ organizationId: orgIds.get(p.org)!, userId: userIds.get(p.email)!, roles: p.roles! });
     }
+    return { userIds, orgIds };
   });
+  // 正安县's children are kept by the civil-affairs bureau; the charity keeps some in neighbouring 道真县.
+  await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('civil')!, createdBy: ids.userIds.get('director@carebridge.demo')!, countyCode: '520324', count: 420, publish: 360, seed: 2026 });
+  await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('charity')!, createdBy: ids.userIds.get('charity@carebridge.demo')!, countyCode: '520325', count: 160, publish: 140, seed: 2027, idSeqStart: 600 });
+  await deps.needs.reanonymize();
   return PEOPLE.map((p) => ({ email: p.email, password: DEMO_PASSWORD, what: p.what }));
 }
 

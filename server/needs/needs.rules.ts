@@ -37,3 +37,6 @@ export function visitOverdue(lastVisitOn: string | null, today: string): boolean
   const days = (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${lastVisitOn}T00:00:00Z`)) / 86_400_000;
   return days > VISIT_INTERVAL_DAYS;
 }
+
+/** Encryption context of a need's description: binds the token to its need, so it cannot be moved to another. */
+export const needDescriptionContext = (needId: string): string => `needs.description:${needId}`;

@@ -12,7 +12,7 @@ import { CHILD_RECORD_ROLES, type ChildrenService } from '../children/children.s
 import type { NeedInput } from '../children/children.schemas';
 import { anonymizePopulation, ageInYears, type PublicationRecord } from './publication.rules';
 import { findPii, redactPreview, type PiiSpan } from './scrub.rules';
-import { canTransition, newPublicCode, PUBLIC_STATUSES, type NeedStatus } from './needs.rules';
+import { canTransition, needDescriptionContext, newPublicCode, PUBLIC_STATUSES, type NeedStatus } from './needs.rules';
 import type { CaseworkerNeedView, PublicNeedView } from './needs.projections';
 
 /** Publication refused because the description may identify someone; carries the spans to show. */
@@ -47,7 +47,7 @@ export class NeedsService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  private context = (needId: string) => `needs.description:${needId}`;
+  private context = needDescriptionContext;
 
   /** A caseworker records a need of a child of their organization, as a draft. */
   async create(viewer: Viewer, organizationId: string, childId: string, input: NeedInput): Promise<{ id: string }> {

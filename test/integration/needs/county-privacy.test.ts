@@ -3,7 +3,7 @@ import { publishedNeeds } from '../../../server/db/schema';
 import { checkKAnonymity } from '../../../server/needs/publication.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { makeMember, makeOrg } from '../../support/factories';
-import { seedChildren, type SeededChild } from '../../support/children';
+import { seedChildren, type SeededChild } from '../../../server/demo/county';
 
 /**
  * A seeded county of 2,000 children, every one with a published need: the published set must

@@ -3,7 +3,7 @@ import { publishedNeeds } from '../../../server/db/schema';
 import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { makeMember, makeOrg, PASSWORD } from '../../support/factories';
-import { seedChildren } from '../../support/children';
+import { seedChildren } from '../../../server/demo/county';
 
 let ctx: TestContext;
 let orgId: string;

@@ -1,10 +1,15 @@
 import crypto from 'node:crypto';
-import { children, needs, publishedNeeds } from '../../server/db/schema';
-import type { Database } from '../../server/db/client';
-import type { ChildrenService, NewChild } from '../../server/children/children.service';
-import { makeIdNumber } from '../../server/children/id-number.rules';
-import { children as regionChildren } from '../../server/lib/regions';
-import { newPublicCode } from '../../server/needs/needs.rules';
+import { children, needs, publishedNeeds } from '../db/schema';
+import type { Database } from '../db/client';
+import type { ChildrenService, NewChild } from '../children/children.service';
+import { makeIdNumber } from '../children/id-number.rules';
+import { children as regionChildren } from '../lib/regions';
+import { newPublicCode } from '../needs/needs.rules';
+
+/**
+ * A generated county of children with needs, for the demo and for tests that need volume.
+ * Names, ID numbers and phones are invented; the ID numbers pass GB 11643 so they look real.
+ */
 
 /** A small deterministic PRNG so a seeded county is the same on every run. */
 export function prng(seed: number) {
@@ -17,6 +22,18 @@ export function prng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** PII-free need descriptions in a caseworker's words, one per kind. */
+const NEED_SAMPLES: Array<[string, string]> = [
+  ['tutoring', '父母常年在外务工，孩子数学基础薄弱，希望每周有一次课业辅导。'],
+  ['companionship', '孩子与年迈的祖母同住，性格内向，需要志愿者长期陪伴和交流。'],
+  ['education', '家庭经济困难，初中阶段的住宿费和学习用品需要资助。'],
+  ['psychological', '孩子近期情绪低落、不愿与人交流，需要专业的心理疏导。'],
+  ['living', '冬季临近，孩子缺少御寒衣物和被褥。'],
+  ['medical', '孩子患有先天性心脏病，术后需要定期复查和康复费用支持。'],
+  ['safety', '孩子放学路途较远，需要防溺水和交通安全教育。'],
+  ['social', '孩子随祖父母生活，希望参加夏令营等集体活动，融入同伴。'],
+];
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '罗', '冉', '韩'];
 const GIVEN = ['子涵', '欣怡', '梓萱', '浩宇', '宇轩', '雨桐', '俊杰', '诗琪', '思远', '明轩', '佳怡', '晨曦', '嘉豪', '语嫣', '天佑', '若曦', '鹏程', '雅婷', '博文', '靖琪'];
@@ -66,11 +83,14 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
       difficultyType: childClass === 6 ? 'guardianship' : childClass === 3 ? 'special' : 'economic',
       riskLevel: 1 + Math.floor(rand() * 4),
     };
-    childRows.push(svc.rowFor(id, opts.organizationId, child, opts.createdBy));
+    const visitedDaysAgo = Math.floor(rand() * 50);
+    const lastVisitOn = rand() < 0.9 ? new Date(Date.now() - visitedDaysAgo * 86_400_000).toISOString().slice(0, 10) : null;
+    childRows.push({ ...svc.rowFor(id, opts.organizationId, child, opts.createdBy), lastVisitOn });
     const needId = crypto.randomUUID();
-    const kind = ['tutoring', 'companionship', 'education', 'psychological', 'living'][i % 5];
-    needRows.push({ id: needId, childId: id, organizationId: opts.organizationId, kind, description: 'x', urgency: 1 + (i % 4), status: i < (opts.publish ?? 0) ? 'published' : 'draft', createdBy: opts.createdBy });
-    if (i < (opts.publish ?? 0)) pubRows.push({ needId, publicCode: newPublicCode((m) => Math.floor(rand() * m)), kind, urgency: 1 + (i % 4), description: '孩子父母在外务工，需要每周一次课业辅导和陪伴。', difficultyType: child.difficultyType, visible: false });
+    const [kind, description] = NEED_SAMPLES[i % NEED_SAMPLES.length];
+    const urgency = 1 + Math.floor(rand() * 4);
+    needRows.push({ id: needId, childId: id, organizationId: opts.organizationId, kind, description: svc.sealNeedDescription(needId, description), urgency, status: i < (opts.publish ?? 0) ? 'published' : 'draft', createdBy: opts.createdBy });
+    if (i < (opts.publish ?? 0)) pubRows.push({ needId, publicCode: newPublicCode((m) => Math.floor(rand() * m)), kind, urgency, description, difficultyType: child.difficultyType, visible: false });
     seeded.push({ id, name, idNumber, guardianName, guardianPhone });
   }
   for (let i = 0; i < childRows.length; i += 500) await db.insert(children).values(childRows.slice(i, i + 500));
