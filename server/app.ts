@@ -17,6 +17,8 @@ import { opsRouter } from './ops/ops.routes';
 import { organizationsRouter } from './organizations/organizations.routes';
 import { childrenRouter } from './children/children.routes';
 import { needsRouter } from './needs/needs.routes';
+import { notificationsRouter } from './notifications/notifications.routes';
+import { rosterRouter, rosterUpload } from './children/roster.routes';
 import { buildServices, type AppDeps } from './services';
 
 const ROOT = path.join(__dirname, '..');
@@ -66,8 +68,7 @@ export function createApp(deps: AppDeps) {
 
   // Without a configured secret (development, tests) a random one: sessions end with the process.
   const secret = config.sessionSecret ?? crypto.randomBytes(32).toString('hex');
-  app.use(
-    session({
+  const sessionMiddleware = session({
       name: config.cookieSecure ? '__Host-cb.sid' : 'cb.sid',
       secret,
       store: services.sessionStore,
@@ -75,8 +76,8 @@ export function createApp(deps: AppDeps) {
       saveUninitialized: false,
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', maxAge: SESSION_ABSOLUTE_MS },
-    }),
-  );
+    });
+  app.use(sessionMiddleware);
   passport.serializeUser((user, done) => done(null, user.userId));
   passport.deserializeUser((id: string, done) => {
     services.accounts.loadActor(id).then((actor) => done(null, actor ?? false), done);
@@ -102,6 +103,12 @@ export function createApp(deps: AppDeps) {
     res.locals.currentPath = req.originalUrl;
     next();
   });
+  app.use(async (req, res, next) => {
+    res.locals.unreadCount = req.viewer ? await services.notifications.unreadCount(req.viewer) : 0;
+    next();
+  });
+  // Multipart bodies are parsed per route; the roster upload's must be parsed before the CSRF check reads its token.
+  app.use(rosterUpload());
   app.use(csrfProtection({ secret, secure: config.cookieSecure }));
 
   app.use(homeRouter(services));
@@ -109,9 +116,12 @@ export function createApp(deps: AppDeps) {
   app.use(organizationsRouter(services));
   app.use(childrenRouter(services));
   app.use(needsRouter(services));
+  app.use(notificationsRouter(services));
+  app.use(rosterRouter(services));
+
 
   app.use(notFoundHandler);
   app.use(errorHandler);
 
-  return { app, services, state };
+  return { app, services, state, sessionMiddleware };
 }

@@ -5,6 +5,7 @@ import { DataDirLockedError } from './db/lock';
 import { createApp } from './app';
 import { createLogger, type Logger } from './lib/logger';
 import { formatDemoLogins, seedDemo } from './demo/seed';
+import { startRealtime } from './realtime/socket';
 
 /**
  * Process entry: config → database (migrated) → demo seed on an empty database → HTTP →
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   }
   logger.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
-  const { app, services, state } = createApp({ config, database, logger });
+  const { app, services, state, sessionMiddleware } = createApp({ config, database, logger });
   if (config.seedDemo && (await services.accounts.count()) === 0) {
     const logins = await seedDemo({ db: database.db, children: services.children, needs: services.needs });
     logger.info('demo data seeded', { accounts: logins.length });
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
 
   const server = http.createServer(app);
   server.keepAliveTimeout = 5000;
+  const io = startRealtime({ httpServer: server, sessionMiddleware, accounts: services.accounts, hub: services.hub, logger, pool: database.pool });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     timers.forEach(clearInterval);
     const forced = setTimeout(() => server.closeAllConnections(), 10_000);
     forced.unref();
+    io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

@@ -37,7 +37,7 @@ export function childrenRouter(services: Services) {
     children.authorizeRecords(req.viewer, orgId);
     res.render('children/form', { title: req.t('children.new.title'), orgId, choices: CHOICES, values: { childClass: '6', difficultyType: 'guardianship', riskLevel: '3' } });
   });
-  r.post('/org/:orgId/children', form('children/form', async (req) => ({ title: req.t('children.new.title'), orgId: req.params.orgId, choices: CHOICES })), async (req, res) => {
+  r.post('/org/:orgId/children', form('children/form', async (req) => ({ title: req.t('children.new.title'), orgId: uuidParam(req, 'orgId'), choices: CHOICES })), async (req, res) => {
     const orgId = uuidParam(req, 'orgId');
     const input = parseInput(childSchema, req.body, req.t);
     const created = await children.create(req.viewer, orgId, children.childFromForm(input, req.t), req.t);
@@ -54,7 +54,7 @@ export function childrenRouter(services: Services) {
     const child = await children.view(req.viewer, orgId, uuidParam(req, 'childId'), 'edit form');
     res.render('children/form', { title: req.t('children.edit.title'), orgId, child, choices: CHOICES, values: { ...child, childName: child.name } });
   });
-  r.post('/org/:orgId/children/:childId', form('children/form', async (req) => ({ title: req.t('children.edit.title'), orgId: req.params.orgId, child: { id: req.params.childId }, choices: CHOICES })), async (req, res) => {
+  r.post('/org/:orgId/children/:childId', form('children/form', async (req) => ({ title: req.t('children.edit.title'), orgId: uuidParam(req, 'orgId'), child: { id: uuidParam(req, 'childId') }, choices: CHOICES })), async (req, res) => {
     const orgId = uuidParam(req, 'orgId');
     const childId = uuidParam(req, 'childId');
     const input = parseInput(childSchema, req.body, req.t);

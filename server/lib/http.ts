@@ -55,6 +55,8 @@ export function form(view: string, locals?: (req: Request) => Promise<Record<str
   return async (req, res, next) => {
     res.locals.formView = view;
     res.locals.formLocals = locals;
+    // The app-level error handler sees no route params; keep them for re-rendering the form.
+    res.locals.formParams = { ...req.params };
     next();
   };
 }
@@ -107,6 +109,7 @@ export const errorHandler: ErrorRequestHandler = async (err: unknown, req: Reque
   const formView: string | undefined = res.locals.formView;
   if (formView && status !== 401 && status !== 403 && status !== 404) {
     try {
+      if (res.locals.formParams) req.params = res.locals.formParams;
       const extra = res.locals.formLocals ? await res.locals.formLocals(req) : {};
       return res.render(formView, { ...extra, error: fields ? t('errors.validation') : message, errors: fields ?? {}, values: echoValues(req.body) });
     } catch (renderErr) {

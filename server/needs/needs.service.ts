@@ -14,6 +14,7 @@ import { anonymizePopulation, ageInYears, type PublicationRecord } from './publi
 import { findPii, redactPreview, type PiiSpan } from './scrub.rules';
 import { canTransition, needDescriptionContext, newPublicCode, PUBLIC_STATUSES, type NeedStatus } from './needs.rules';
 import type { CaseworkerNeedView, PublicNeedView } from './needs.projections';
+import type { RealtimeHub } from '../realtime/hub';
 
 /** Publication refused because the description may identify someone; carries the spans to show. */
 export class PiiFoundError extends RuleViolationError {
@@ -28,6 +29,8 @@ export interface NeedsDeps {
   cipher: FieldCipher;
   children: ChildrenService;
   kAnonymity: number;
+  /** Pushes the board's live count; absent in scripts. */
+  hub?: RealtimeHub;
   now?: () => Date;
 }
 
@@ -119,7 +122,7 @@ export class NeedsService {
       throw new PiiFoundError(spans, redactPreview(description, spans), found);
     }
     const child = (await this.deps.db.query.children.findFirst({ where: eq(children.id, need.childId) }))!;
-    return this.deps.db.transaction(async (tx) => {
+    const result = await this.deps.db.transaction(async (tx) => {
       const existing = await tx.query.publishedNeeds.findFirst({ where: eq(publishedNeeds.needId, needId) });
       const publicCode = existing?.publicCode ?? newPublicCode((max) => crypto.randomInt(max));
       const values = { kind: need.kind, urgency: need.urgency, description, difficultyType: child.difficultyType, amountFen: need.amountFen, publishedAt: this.now(), visible: false };
@@ -131,6 +134,15 @@ export class NeedsService {
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'need.publish', subjectType: 'need', subjectId: needId, detail: { publicCode, visible: after.visible } }, tx);
       return { publicCode, visible: after.visible, heldBackReason: after.heldBackReason };
     });
+    await this.announceBoardCount();
+    return result;
+  }
+
+  /** Tells every open board page the new number of public needs (after the change has committed). */
+  private async announceBoardCount(): Promise<void> {
+    if (!this.deps.hub) return;
+    const [{ total }] = await this.deps.db.select({ total: count() }).from(publishedNeeds).where(eq(publishedNeeds.visible, true));
+    this.deps.hub.toBoard('figures', { room: 'board', values: { total: String(total) } });
   }
 
   /** Withdraws a need (with a reason); it leaves the public board at once. */
@@ -145,6 +157,7 @@ export class NeedsService {
       await this.reanonymize(tx);
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'need.withdraw', subjectType: 'need', subjectId: needId, reason }, tx);
     });
+    await this.announceBoardCount();
   }
 
   /**
@@ -214,9 +227,9 @@ export class NeedsService {
   }
 
   /** The public needs board: visible published needs, most urgent first, filtered, a page at a time. */
-  async board(filters: BoardFilters, page: number): Promise<{ needs: PublicNeedView[]; total: number; pageSize: number }> {
+  async board(filters: BoardFilters, page: number): Promise<{ needs: PublicNeedView[]; total: number; allVisible: number; pageSize: number }> {
     const where = this.boardWhere(filters);
-    const [rows, [{ total }]] = await Promise.all([
+    const [rows, [{ total }], [{ allVisible }]] = await Promise.all([
       this.deps.db
         .select({ p: publishedNeeds, status: needs.status })
         .from(publishedNeeds)
@@ -226,8 +239,9 @@ export class NeedsService {
         .limit(BOARD_PAGE)
         .offset((page - 1) * BOARD_PAGE),
       this.deps.db.select({ total: count() }).from(publishedNeeds).where(where),
+      this.deps.db.select({ allVisible: count() }).from(publishedNeeds).where(eq(publishedNeeds.visible, true)),
     ]);
-    return { needs: rows.map((r) => this.toPublic(r.p, r.status)), total, pageSize: BOARD_PAGE };
+    return { needs: rows.map((r) => this.toPublic(r.p, r.status)), total, allVisible, pageSize: BOARD_PAGE };
   }
 
   /** Counts of visible needs per region one level below `parent` (provinces when none), for the board's region list. */

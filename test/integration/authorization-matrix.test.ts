@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { Browser, startTestApp, type TestContext } from '../support/app';
 import { creditCode, makeMember, makeOrg, makeUser, PASSWORD } from '../support/factories';
 import { makeIdNumber } from '../../server/children/id-number.rules';
+import { buildRosterTemplate } from '../../server/children/roster-file';
 
 /**
  * Walks every route the app serves × every kind of user, and asserts exactly who gets in.
@@ -22,6 +23,7 @@ interface Fixture {
   invitationId: string;
   invitationToken: string;
   staffUserId: string;
+  importId: string;
 }
 interface Row {
   method: 'GET' | 'POST';
@@ -62,6 +64,9 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/invitations/:token/accept', allowed: SIGNED_IN, url: (f) => `/invitations/${f.invitationToken}/accept` },
   { method: 'GET', path: '/admin/organizations', allowed: ['platformAdmin'], url: () => '/admin/organizations' },
   { method: 'POST', path: '/admin/organizations/:orgId/review', allowed: ['platformAdmin'], url: (f) => `/admin/organizations/${f.pendingOrgId}/review`, body: () => ({ decision: 'verify' }) },
+  { method: 'GET', path: '/notifications', allowed: SIGNED_IN, url: () => '/notifications' },
+  { method: 'POST', path: '/notifications/:id/read', allowed: SIGNED_IN, url: () => '/notifications/00000000-0000-4000-8000-000000000000/read' },
+  { method: 'POST', path: '/notifications/read-all', allowed: SIGNED_IN, url: () => '/notifications/read-all' },
   { method: 'GET', path: '/needs', allowed: EVERYONE, url: () => '/needs' },
   { method: 'GET', path: '/needs/:code', allowed: EVERYONE, url: () => '/needs/NO-SUCHCODE' },
   { method: 'GET', path: '/org/:orgId/children', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children` },
@@ -74,6 +79,12 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/org/:orgId/children/:childId/needs', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs`, body: () => ({ needKind: 'tutoring', urgency: '2', description: '需要每周一次数学课业辅导。' }) },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/publish', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/publish` },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/withdraw', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/withdraw`, body: () => ({ reason: '家庭情况变化' }) },
+  { method: 'GET', path: '/org/:orgId/roster', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster` },
+  { method: 'GET', path: '/org/:orgId/roster/template.xlsx', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/template.xlsx` },
+  { method: 'POST', path: '/org/:orgId/roster/imports', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/imports` },
+  { method: 'GET', path: '/org/:orgId/roster/imports/:importId', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/imports/${f.importId}` },
+  { method: 'GET', path: '/org/:orgId/roster/imports/:importId/errors.xlsx', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/imports/${f.importId}/errors.xlsx` },
+  { method: 'POST', path: '/org/:orgId/roster/export', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/export`, body: () => ({ password: 'not the password', reason: '矩阵测试' }) },
 ];
 
 let seq = 100;
@@ -126,7 +137,9 @@ beforeAll(async () => {
   const caseworker = (await ctx.services.accounts.loadActor(caseworkerUser.id))!;
   const child = await ctx.services.children.create(caseworker, org.id, ctx.services.children.childFromForm({ childName: '矩阵测试', idNumber: makeIdNumber('520324', '20150601', '021'), villageCode: '520324101201', childClass: 6, difficultyType: 'guardianship', riskLevel: 3, ethnicity: null, guardianName: null, guardianRelation: null, guardianPhone: null, residence: null, school: null, notes: null }, (k) => k), (k) => k);
   const need = await ctx.services.needs.create(caseworker, org.id, child.id, { needKind: 'tutoring', description: '需要每周一次课业辅导。', urgency: 2, amount: null, quantity: null, startOn: null, endOn: null });
-  fixture = { childId: child.id, needId: need.id, orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
+  const importId = await ctx.services.roster.startImport(caseworker, org.id, { buffer: await buildRosterTemplate(), filename: 'template.xlsx' }, (k) => k);
+  await ctx.services.roster.waitForImport(importId);
+  fixture = { importId, childId: child.id, needId: need.id, orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
 });
 afterAll(() => ctx.close());
 

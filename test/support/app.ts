@@ -13,6 +13,7 @@ export interface TestContext {
   database: DatabaseHandle;
   services: ReturnType<typeof createApp>['services'];
   state: ReturnType<typeof createApp>['state'];
+  sessionMiddleware: ReturnType<typeof createApp>['sessionMiddleware'];
   close(): Promise<void>;
 }
 
@@ -20,8 +21,8 @@ export interface TestContext {
 export async function startTestApp(opts: { config?: Partial<Config>; now?: () => Date } = {}): Promise<TestContext> {
   const database = await openTestDatabase();
   const config = testConfig({ baseUrl: 'http://carebridge.test', trustProxy: 'loopback', ...opts.config });
-  const { app, services, state } = createApp({ config, database, logger: createLogger('silent'), now: opts.now, cipher: new FieldCipher(crypto.randomBytes(32)) });
-  return { app, database, services, state, close: () => database.close() };
+  const { app, services, state, sessionMiddleware } = createApp({ config, database, logger: createLogger('silent'), now: opts.now, cipher: new FieldCipher(crypto.randomBytes(32)) });
+  return { app, database, services, state, sessionMiddleware, close: () => database.close() };
 }
 
 const CSRF_RE = /name="_csrf" value="([^"]+)"/;

@@ -2,3 +2,4 @@ export * from './accounts';
 export * from './organizations';
 export * from './audit';
 export * from './children';
+export * from './notifications';

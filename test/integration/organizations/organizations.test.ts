@@ -153,3 +153,17 @@ describe('member roles', () => {
     expect(res.text).toContain('机构至少需要一名管理员');
   });
 });
+
+describe('forms after a mistake', () => {
+  it('re-renders the workspace with the invitation error next to the field, labels intact', async () => {
+    const org = await makeOrg(ctx.database.db, { name: '表单重现机构' });
+    const admin = await makeMember(ctx.database.db, org.id, ['admin']);
+    const { browser } = await signedIn(admin.email);
+    const res = await browser.post(`/org/${org.id}/invitations`, { email: 'not-an-email', roles: ['staff'] });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('<h1>表单重现机构');
+    expect(res.text).toContain('<p class="error-text" id="e-email">电子邮箱：请输入有效的电子邮箱地址</p>');
+    expect(res.text).toMatch(/<label for="f-email">电子邮箱/);
+    expect(res.text).not.toContain('[object Object]');
+  });
+});
