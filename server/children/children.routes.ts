@@ -28,8 +28,9 @@ export function childrenRouter(services: Services) {
     const orgId = uuidParam(req, 'orgId');
     const page = pageFromQuery(req.query.page);
     const overdue = req.query.overdue === '1';
-    const result = await children.list(req.viewer, orgId, { page, overdue });
-    res.render('children/list', { title: req.t('children.list.title'), orgId, overdue, ...result, pagination: paginate({ page, pageSize: result.pageSize, total: result.total, baseUrl: `/org/${orgId}/children`, query: { overdue: overdue ? '1' : '' } }) });
+    const name = typeof req.query.name === 'string' ? req.query.name.slice(0, 40) : '';
+    const result = await children.list(req.viewer, orgId, { page, overdue, name });
+    res.render('children/list', { title: req.t('children.list.title'), orgId, overdue, name, ...result, pagination: paginate({ page, pageSize: result.pageSize, total: result.total, baseUrl: `/org/${orgId}/children`, query: { overdue: overdue ? '1' : '', name } }) });
   });
 
   r.get('/org/:orgId/children/new', async (req, res) => {

@@ -48,7 +48,7 @@ export const visitSchema = z.object({
 export const needSchema = z
   .object({
     needKind: z.enum(NEED_KINDS),
-    description: z.string().trim().min(5).max(1000),
+    needDescription: z.string().trim().min(5).max(1000),
     urgency: z.coerce.number().int().min(1).max(4),
     amount: z
       .string()

@@ -225,9 +225,11 @@ export class ChildrenService {
 
   /**
    * The organization's roster, a page at a time, names decrypted; the listing is audited as one
-   * read of the children shown. `overdue` keeps only children not visited within 30 days.
+   * read of the children shown. `overdue` keeps only children not visited within 30 days; `name`
+   * finds children by part of their name (names are encrypted, so this decrypts the
+   * organization's records in memory rather than asking the database).
    */
-  async list(viewer: Viewer, organizationId: string, opts: { page: number; overdue?: boolean }) {
+  async list(viewer: Viewer, organizationId: string, opts: { page: number; overdue?: boolean; name?: string }) {
     const { actor } = requireOrgRole(viewer, organizationId, CHILD_RECORD_ROLES);
     const today = chinaDate(this.now());
     const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - VISIT_INTERVAL_DAYS * 86_400_000).toISOString().slice(0, 10);
@@ -236,15 +238,23 @@ export class ChildrenService {
       isNull(children.archivedAt),
       opts.overdue ? or(isNull(children.lastVisitOn), lt(children.lastVisitOn, cutoff)) : undefined,
     );
+    const order = [asc(children.riskLevel), sql`${children.lastVisitOn} asc nulls first`, asc(children.id)];
+    const byName = opts.name?.trim();
+    const matching = byName
+      ? (await this.deps.db.select({ id: children.id, identity: children.identity }).from(children).where(where).orderBy(...order))
+          .filter((r) => this.openIdentity(r.id, r.identity).name.includes(byName))
+          .map((r) => r.id)
+      : undefined;
+    const pageWhere = matching ? and(where, inArray(children.id, matching.length ? matching : ['00000000-0000-0000-0000-000000000000'])) : where;
     const [rows, [{ total }], [{ overdueCount }]] = await Promise.all([
       this.deps.db
         .select()
         .from(children)
-        .where(where)
-        .orderBy(asc(children.riskLevel), asc(children.lastVisitOn), asc(children.id))
+        .where(pageWhere)
+        .orderBy(...order)
         .limit(PAGE_SIZE)
         .offset((opts.page - 1) * PAGE_SIZE),
-      this.deps.db.select({ total: count() }).from(children).where(where),
+      this.deps.db.select({ total: count() }).from(children).where(pageWhere),
       this.deps.db
         .select({ overdueCount: count() })
         .from(children)
@@ -260,7 +270,7 @@ export class ChildrenService {
       : [];
     const openBy = new Map(open.map((o) => [o.childId, o.n]));
     if (ids.length) {
-      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'child.list', subjectType: 'child', reason: 'roster list', detail: { childIds: ids } });
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'child.list', subjectType: 'child', reason: byName ? 'name search' : 'roster list', detail: { childIds: ids } });
     }
     const list: ChildSummaryView[] = rows.map((row) => ({
       id: row.id,

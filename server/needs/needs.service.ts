@@ -64,7 +64,7 @@ export class NeedsService {
         childId,
         organizationId,
         kind: input.needKind,
-        description: this.deps.cipher.encrypt(input.description, this.context(id)),
+        description: this.deps.cipher.encrypt(input.needDescription, this.context(id)),
         urgency: input.urgency,
         amountFen: input.amount,
         quantity: input.quantity,

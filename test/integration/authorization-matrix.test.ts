@@ -76,7 +76,7 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/org/:orgId/children/:childId/edit', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/edit` },
   { method: 'POST', path: '/org/:orgId/children/:childId', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}`, body: () => childForm() },
   { method: 'POST', path: '/org/:orgId/children/:childId/visits', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/visits`, body: () => ({ visitedOn: '2026-11-01', findings: '孩子状态良好。' }) },
-  { method: 'POST', path: '/org/:orgId/children/:childId/needs', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs`, body: () => ({ needKind: 'tutoring', urgency: '2', description: '需要每周一次数学课业辅导。' }) },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs`, body: () => ({ needKind: 'tutoring', urgency: '2', needDescription: '需要每周一次数学课业辅导。' }) },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/publish', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/publish` },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/withdraw', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/withdraw`, body: () => ({ reason: '家庭情况变化' }) },
   { method: 'GET', path: '/org/:orgId/roster', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster` },
@@ -136,7 +136,7 @@ beforeAll(async () => {
   const preview = await ctx.services.organizations.invitationPreview(invitationToken);
   const caseworker = (await ctx.services.accounts.loadActor(caseworkerUser.id))!;
   const child = await ctx.services.children.create(caseworker, org.id, ctx.services.children.childFromForm({ childName: '矩阵测试', idNumber: makeIdNumber('520324', '20150601', '021'), villageCode: '520324101201', childClass: 6, difficultyType: 'guardianship', riskLevel: 3, ethnicity: null, guardianName: null, guardianRelation: null, guardianPhone: null, residence: null, school: null, notes: null }, (k) => k), (k) => k);
-  const need = await ctx.services.needs.create(caseworker, org.id, child.id, { needKind: 'tutoring', description: '需要每周一次课业辅导。', urgency: 2, amount: null, quantity: null, startOn: null, endOn: null });
+  const need = await ctx.services.needs.create(caseworker, org.id, child.id, { needKind: 'tutoring', needDescription: '需要每周一次课业辅导。', urgency: 2, amount: null, quantity: null, startOn: null, endOn: null });
   const importId = await ctx.services.roster.startImport(caseworker, org.id, { buffer: await buildRosterTemplate(), filename: 'template.xlsx' }, (k) => k);
   await ctx.services.roster.waitForImport(importId);
   fixture = { importId, childId: child.id, needId: need.id, orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };

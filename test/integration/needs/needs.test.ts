@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 async function draftNeed(description: string): Promise<string> {
-  const res = await caseworker.post(`${childPath}/needs`, { needKind: 'tutoring', urgency: '3', description, amount: '1,200' });
+  const res = await caseworker.post(`${childPath}/needs`, { needKind: 'tutoring', urgency: '3', needDescription: description, amount: '1,200' });
   expect(res.status).toBe(303);
   const needs = await ctx.services.needs.forChild((await ctx.services.accounts.loadActor(caseworkerId))!, orgId, childPath.split('/').pop()!);
   return needs.find((n) => n.description === description)!.id;

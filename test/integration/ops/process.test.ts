@@ -150,4 +150,4 @@ it('starts with demo data, finishes in-flight requests on SIGTERM, and keeps its
   expect(await logInDemoAdmin(again.port)).toBe(303);
   again.child.kill('SIGTERM');
   expect(await again.exited).toBe(0);
-});
+}, 180_000);

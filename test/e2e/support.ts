@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = path.join(__dirname, '../..');
+export const SCREENSHOTS = path.join(__dirname, 'screenshots');
+export const DEMO_PASSWORD = 'carebridge-demo-2026';
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the product as `npm start` does, on a fresh data directory with the demo county. */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carebridge-e2e-'));
+  const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['server/index.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: os.homedir(), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
+    const poll = setInterval(async () => {
+      const m = /"msg":"listening".*?"port":(\d+)/.exec(out);
+      if (m) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    }, 200);
+    child.on('exit', () => reject(new Error(`server exited:\n${out}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with the flags this sandboxed, offline machine needs. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Saves the page as test/e2e/screenshots/<name>.png (git-ignored) for a person to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function logIn(page: Page, url: string, email: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('电子邮箱').fill(email);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/account/);
+}
+
+/**
+ * Accessibility basics on the current page: the language is declared, every visible form
+ * control has an accessible label. Returns the problems found.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    if (!document.documentElement.lang) problems.push('<html> has no lang');
+    const controls = Array.from(document.querySelectorAll('input, select, textarea')) as HTMLInputElement[];
+    for (const el of controls) {
+      if (el.type === 'hidden' || el.type === 'submit' || el.type === 'button') continue;
+      const labelled = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.title;
+      if (!labelled) problems.push(`unlabelled ${el.tagName.toLowerCase()} name=${el.name}`);
+    }
+    return problems;
+  });
+}
