@@ -18,6 +18,7 @@ import { organizationsRouter } from './organizations/organizations.routes';
 import { childrenRouter } from './children/children.routes';
 import { needsRouter } from './needs/needs.routes';
 import { notificationsRouter } from './notifications/notifications.routes';
+import { dashboardRouter } from './dashboard/dashboard.routes';
 import { rosterRouter, rosterUpload } from './children/roster.routes';
 import { buildServices, type AppDeps } from './services';
 
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps) {
   app.use(childrenRouter(services));
   app.use(needsRouter(services));
   app.use(notificationsRouter(services));
+  app.use(dashboardRouter(services));
   app.use(rosterRouter(services));
 
 

@@ -60,9 +60,11 @@ async function main(): Promise<void> {
     timers.forEach(clearInterval);
     const forced = setTimeout(() => server.closeAllConnections(), 10_000);
     forced.unref();
+    // io.close() stops the HTTP server (in-flight requests finish) and releases the adapter's
+    // LISTEN connection, without which closing the pool below would wait forever.
     io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      io.close(() => resolve());
       server.closeIdleConnections();
     });
     clearTimeout(forced);

@@ -14,6 +14,7 @@ import type { FieldCipher } from './lib/crypto';
 import { dataCipher } from './lib/keys';
 import { RealtimeHub } from './realtime/hub';
 import { NotificationsService } from './notifications/notifications.service';
+import { DashboardService } from './dashboard/dashboard.service';
 
 export interface AppDeps {
   config: Config;
@@ -38,7 +39,8 @@ export function buildServices(deps: AppDeps) {
   const children = new ChildrenService({ db, audit, cipher, now: deps.now });
   const needs = new NeedsService({ db, audit, cipher, children, kAnonymity: deps.config.kAnonymity, hub, now: deps.now });
   const roster = new RosterService({ db, audit, children, accounts, logger: deps.logger, now: deps.now });
+  const dashboard = new DashboardService({ db, audit, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, accounts, organizations, children, needs, roster, sessionStore };
+  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -38,6 +38,12 @@ export const viewHelpers = {
   includes(list: unknown, value: unknown) {
     return Array.isArray(list) && list.includes(value);
   },
+  // Geometry of horizontal bar charts (inline SVG, 600 units wide; the CSP allows no chart scripts).
+  chartHeight: (n: number) => n * 28 + 8,
+  barY: (i: number) => i * 28 + 6,
+  barTextY: (i: number) => i * 28 + 22,
+  barWidth: (w: number) => (w * 3.4).toFixed(1),
+  barValueX: (w: number) => (180 + w * 3.4 + 6).toFixed(1),
   json(value: unknown) {
     // For data-* attributes read by progressive-enhancement scripts; escaped by Handlebars.
     return JSON.stringify(value);
