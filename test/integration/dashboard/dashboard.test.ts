@@ -72,7 +72,7 @@ it('lets a government office drill from the country to the county, with a chart 
   });
   expect(file.status).toBe(200);
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(file.body as Buffer);
+  await wb.xlsx.load(file.body as unknown as Parameters<typeof wb.xlsx.load>[0]);
   const rows = wb.worksheets[0].getSheetValues().filter(Boolean) as unknown[][];
   const ruixi = rows.find((r) => r[1] === '瑞溪镇')!;
   expect(ruixi.slice(2, 6)).toEqual([3, 1, 1, 1]);
