@@ -60,6 +60,7 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
   const rand = prng(opts.seed ?? 7);
   const villages = villagesOf(opts.countyCode);
   const seeded: SeededChild[] = [];
+  const usedIds = new Set<string>();
   const childRows = [];
   const needRows = [];
   const pubRows = [];
@@ -68,7 +69,14 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
     const year = 2009 + Math.floor(rand() * 16);
     const month = 1 + Math.floor(rand() * 12);
     const day = 1 + Math.floor(rand() * 28);
-    const idNumber = makeIdNumber(opts.countyCode, `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`, String((opts.idSeqStart ?? 0) + i).padStart(3, '0').slice(-3));
+    // The sequence part makes numbers unique; on the rare clash of date and sequence, move on.
+    let seq = (opts.idSeqStart ?? 0) + i;
+    let idNumber = makeIdNumber(opts.countyCode, `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`, String(seq % 1000).padStart(3, '0'));
+    while (usedIds.has(idNumber)) {
+      seq += 1;
+      idNumber = makeIdNumber(opts.countyCode, `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`, String(seq % 1000).padStart(3, '0'));
+    }
+    usedIds.add(idNumber);
     const name = SURNAMES[Math.floor(rand() * SURNAMES.length)] + GIVEN[Math.floor(rand() * GIVEN.length)] + (i % 7 === 0 ? '儿' : '');
     const guardianName = SURNAMES[Math.floor(rand() * SURNAMES.length)] + ['建国', '秀英', '德华', '桂兰', '国强'][Math.floor(rand() * 5)];
     const guardianPhone = `13${Math.floor(100000000 + rand() * 899999999)}`;
