@@ -20,6 +20,14 @@ import { needsRouter } from './needs/needs.routes';
 import { notificationsRouter } from './notifications/notifications.routes';
 import { dashboardRouter } from './dashboard/dashboard.routes';
 import { rosterRouter, rosterUpload } from './children/roster.routes';
+import { paymentWebhookRouter, donationsRouter } from './donations/donations.routes';
+import { expendituresRouter } from './expenditures/expenditures.routes';
+import { evidenceRouter } from './evidence/evidence.routes';
+import { evidenceUpload } from './evidence/evidence.upload';
+import { fundsRouter } from './funds/funds.routes';
+import { projectsRouter } from './projects/projects.routes';
+import { matchingRouter } from './matching/matching.routes';
+import { volunteersRouter } from './volunteers/volunteers.routes';
 import { buildServices, type AppDeps } from './services';
 
 const ROOT = path.join(__dirname, '..');
@@ -64,6 +72,8 @@ export function createApp(deps: AppDeps) {
   app.use('/public', express.static(path.join(ROOT, 'public'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
   app.use(cookieParser());
   app.use(requestContext(logger));
+  // Before the body parsers, the session and CSRF: the webhook needs its raw body and is authenticated by its signature.
+  app.use(paymentWebhookRouter(services));
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 500 }));
   app.use(express.json({ limit: '200kb' }));
 
@@ -110,6 +120,7 @@ export function createApp(deps: AppDeps) {
   });
   // Multipart bodies are parsed per route; the roster upload's must be parsed before the CSRF check reads its token.
   app.use(rosterUpload());
+  app.use(evidenceUpload());
   app.use(csrfProtection({ secret, secure: config.cookieSecure }));
 
   app.use(homeRouter(services));
@@ -121,6 +132,13 @@ export function createApp(deps: AppDeps) {
   app.use(dashboardRouter(services));
   app.use(rosterRouter(services));
 
+  app.use(donationsRouter(services));
+  app.use(expendituresRouter(services));
+  app.use(evidenceRouter(services));
+  app.use(fundsRouter(services));
+  app.use(projectsRouter(services));
+  app.use(matchingRouter(services));
+  app.use(volunteersRouter(services));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

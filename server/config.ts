@@ -38,6 +38,10 @@ function envSchema(cwd: string) {
       BACKUP_INTERVAL_HOURS: z.coerce.number({ message: 'must be a number' }).min(0).default(6),
       BACKUP_KEEP: z.coerce.number({ message: 'must be a number' }).int().min(1).default(5),
       K_ANONYMITY: z.coerce.number({ message: 'must be a number' }).int().min(2, 'must be at least 2').default(5),
+      MATCHING_INTERVAL_MINUTES: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 (off) or more').default(60),
+      STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_… or rk_…)').optional(),
+      STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'must be a Stripe webhook signing secret (whsec_…)').optional(),
+      STRIPE_API_BASE: z.url({ message: 'must be a URL such as http://127.0.0.1:12111' }).optional(),
     })
     .transform((env) => ({
       env: env.NODE_ENV,
@@ -58,6 +62,11 @@ function envSchema(cwd: string) {
       backupIntervalHours: env.BACKUP_INTERVAL_HOURS,
       backupKeep: env.BACKUP_KEEP,
       kAnonymity: env.K_ANONYMITY,
+      matchingIntervalMinutes: env.MATCHING_INTERVAL_MINUTES,
+      // Without both Stripe keys gifts are recorded as pledges; STRIPE_API_BASE points the SDK at a stand-in (tests).
+      stripeSecretKey: env.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      stripeApiBase: env.STRIPE_API_BASE,
     }));
 }
 

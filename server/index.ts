@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   const { app, services, state, sessionMiddleware } = createApp({ config, database, logger });
   if (config.seedDemo && (await services.accounts.count()) === 0) {
-    const logins = await seedDemo({ db: database.db, children: services.children, needs: services.needs });
+    const logins = await seedDemo({ db: database.db, children: services.children, needs: services.needs, matching: services.matching, money: services });
     logger.info('demo data seeded', { accounts: logins.length });
     process.stdout.write(formatDemoLogins(logins) + '\n');
   }
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info('listening', { url: `http://localhost:${port}`, port });
 
-  const timers = startHousekeeping(config, database, services.sessionStore, logger);
+  const timers = startHousekeeping(config, database, services.sessionStore, logger, services.matching, services.pairings);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -81,12 +81,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function startHousekeeping(config: Config, database: DatabaseHandle, sessionStore: { prune(): Promise<number> }, logger: Logger): NodeJS.Timeout[] {
+function startHousekeeping(config: Config, database: DatabaseHandle, sessionStore: { prune(): Promise<number> }, logger: Logger, matching: { runScheduled(): Promise<unknown> }, pairings: { suspendExpired(): Promise<unknown> }): NodeJS.Timeout[] {
   const timers: NodeJS.Timeout[] = [];
   timers.push(setInterval(() => sessionStore.prune().catch((err) => logger.warn('session prune failed', { err })), 15 * 60_000));
   if (database.kind === 'pglite' && config.backupIntervalHours > 0) {
     timers.push(setInterval(() => database.backup().catch((err) => logger.warn('backup failed', { err })), config.backupIntervalHours * 3_600_000));
   }
+  // Full matching on a schedule catches what incremental runs cannot see: time passing (waiting, project end dates) and coverage shifts.
+  if (config.matchingIntervalMinutes > 0) {
+    timers.push(setInterval(() => matching.runScheduled().catch((err) => logger.warn('scheduled matching failed', { err })), config.matchingIntervalMinutes * 60_000));
+  }
+  // Background checks expire at midnight; every read path suspends too, so hourly is only the backstop for pairings nobody opens.
+  timers.push(setInterval(() => pairings.suspendExpired().catch((err) => logger.warn('suspending expired pairings failed', { err })), 60 * 60_000));
   timers.forEach((t) => t.unref());
   return timers;
 }

@@ -15,6 +15,22 @@ import { dataCipher } from './lib/keys';
 import { RealtimeHub } from './realtime/hub';
 import { NotificationsService } from './notifications/notifications.service';
 import { DashboardService } from './dashboard/dashboard.service';
+import { LedgerService } from './ledger/ledger.service';
+import { EvidenceService } from './evidence/evidence.service';
+import { createPaymentProvider, type PaymentProvider } from './payments';
+import { DonationsService } from './donations/donations.service';
+import { ExpendituresService } from './expenditures/expenditures.service';
+import { FundsService } from './funds/funds.service';
+import { tableProjectDirectory, type ProjectDirectory } from './funds/project-directory';
+import { ProjectsService } from './projects/projects.service';
+import { MatchingService } from './matching/matching.service';
+import { HelpRecordsService } from './matching/help-records.service';
+import { VettingService } from './volunteers/vetting.service';
+import { PairingsService } from './volunteers/pairings.service';
+import { HoursService } from './volunteers/hours.service';
+import { SafeguardingService } from './volunteers/safeguarding.service';
+import { VolunteersService } from './volunteers/volunteers.service';
+import { tableRoleDirectory } from './volunteers/role-directory';
 
 export interface AppDeps {
   config: Config;
@@ -24,6 +40,10 @@ export interface AppDeps {
   /** Encrypts children's identities; from DATA_KEY or the data directory's key file when not given. */
   cipher?: FieldCipher;
   now?: () => Date;
+  /** Stripe or pledges, from the config when not given. */
+  paymentProvider?: PaymentProvider;
+  /** How the money side reads projects; the projects table when not given. */
+  projectDirectory?: ProjectDirectory;
 }
 
 /** The composition root: every service gets its collaborators here and nowhere else. */
@@ -39,8 +59,25 @@ export function buildServices(deps: AppDeps) {
   const children = new ChildrenService({ db, audit, cipher, now: deps.now });
   const needs = new NeedsService({ db, audit, cipher, children, kAnonymity: deps.config.kAnonymity, hub, now: deps.now });
   const roster = new RosterService({ db, audit, children, accounts, logger: deps.logger, now: deps.now });
+  const projects = deps.projectDirectory ?? tableProjectDirectory(db);
+  const ledger = new LedgerService({ db });
+  const evidence = new EvidenceService({ db, dataDir: deps.config.dataDir });
+  const payments = deps.paymentProvider ?? createPaymentProvider(deps.config, deps.logger);
+  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
+  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, now: deps.now });
+  const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
+  // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
+  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
+  const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, rematch: (scope) => matching.rematchFor(scope) });
+  const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
+  const roleDirectory = tableRoleDirectory(db);
+  const vetting = new VettingService({ db, audit, now: deps.now });
+  const pairings = new PairingsService({ db, audit, cipher, children, vetting, now: deps.now });
+  const volunteerHours = new HoursService({ db, audit, pairings, vetting, roles: roleDirectory, baseUrl: deps.config.baseUrl, now: deps.now });
+  const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
+  const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, sessionStore };
+  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, volunteerHours, safeguarding, volunteers, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

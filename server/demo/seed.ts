@@ -2,6 +2,9 @@ import type { Database } from '../db/client';
 import type { ChildrenService } from '../children/children.service';
 import type { NeedsService } from '../needs/needs.service';
 import { seedChildren } from './county';
+import { seedProjects } from './projects';
+import { seedMoney, type MoneyDemoDeps } from './money';
+import type { MatchingService } from '../matching/matching.service';
 import { memberships, organizations, users } from '../db/schema';
 import type { OrgRole } from '../lib/authorization';
 import { hashPassword } from '../lib/passwords';
@@ -44,7 +47,7 @@ export interface DemoLogin {
 }
 
 /** Fills an empty database with a living demo county. Returns the demo log-ins to print. */
-export async function seedDemo(deps: { db: Database; children: ChildrenService; needs: NeedsService }): Promise<DemoLogin[]> {
+export async function seedDemo(deps: { db: Database; children: ChildrenService; needs: NeedsService; matching?: MatchingService; money?: MoneyDemoDeps }): Promise<DemoLogin[]> {
   const { db } = deps;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const ids = await db.transaction(async (tx) => {
@@ -76,6 +79,13 @@ export async function seedDemo(deps: { db: Database; children: ChildrenService; 
   await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('civil')!, createdBy: ids.userIds.get('director@carebridge.demo')!, countyCode: '520324', count: 420, publish: 360, seed: 2026 });
   await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('charity')!, createdBy: ids.userIds.get('charity@carebridge.demo')!, countyCode: '520325', count: 160, publish: 140, seed: 2027, idSeqStart: 600 });
   await deps.needs.reanonymize();
+  if (deps.matching) {
+    const user = (email: string) => ids.userIds.get(email)!;
+    await seedProjects(db, deps.matching, { charityId: ids.orgIds.get('charity')!, enterpriseId: ids.orgIds.get('enterprise')!, charityUserId: user('charity@carebridge.demo'), enterpriseUserId: user('enterprise@carebridge.demo'), adminUserId: user('admin@carebridge.demo') });
+  }
+  if (deps.money) {
+    await seedMoney(deps.money, { charityId: ids.orgIds.get('charity')!, financeUserId: ids.userIds.get('finance@carebridge.demo')!, approverUserId: ids.userIds.get('charity@carebridge.demo')!, donorUserId: ids.userIds.get('donor@carebridge.demo')!, password: DEMO_PASSWORD });
+  }
   return PEOPLE.map((p) => ({ email: p.email, password: DEMO_PASSWORD, what: p.what }));
 }
 

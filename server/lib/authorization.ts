@@ -45,6 +45,13 @@ export function requirePlatformAdmin(viewer: Viewer): Actor {
   return actor;
 }
 
+/** Rule: the actor has the volunteer capacity (chosen at sign-up, in the account, or by saving a volunteer profile). */
+export function requireVolunteer(viewer: Viewer): Actor {
+  const actor = requireSignedIn(viewer);
+  if (!actor.isVolunteer) throw new ForbiddenError('volunteer only');
+  return actor;
+}
+
 /**
  * Rule: the actor holds one of `roles` in the organization. Unless `allowUnverified`, the
  * organization must be verified by the platform: a pending applicant cannot act in its name.

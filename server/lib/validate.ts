@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { parseYuan } from './money';
 import { ValidationError, type FieldErrors } from './errors';
 import type { Translate } from './i18n';
 
@@ -44,3 +45,31 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, t: Tr
 export function fieldError(t: Translate, field: string, messageKey: string, params?: Record<string, string | number>): ValidationError {
   return new ValidationError({ [field]: t('validation.field', { label: t(`fields.${field}`), message: t(messageKey, params) }) });
 }
+
+/** A money field typed in yuan ("1,234.5", "８８") parsed to integer fen; `messageKey` explains a bad amount. */
+export function yuanInput(messageKey: string) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .transform((v, ctx) => {
+      const fen = parseYuan(v);
+      if (fen === null) {
+        ctx.addIssue({ code: 'custom', message: `@${messageKey}` });
+        return z.NEVER;
+      }
+      return fen;
+    });
+}
+
+/** An optional id from a form: empty means none (null). */
+export const optionalUuid = z.preprocess((v) => (v === '' || v === undefined || v === null ? null : v), z.uuid().nullable());
+
+/** Optional free text from a form, trimmed and bounded; empty means none (null). */
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((v) => (v ? v : null));

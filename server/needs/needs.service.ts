@@ -161,6 +161,23 @@ export class NeedsService {
   }
 
   /**
+   * Moves a need along the help lifecycle inside the caller's transaction (matching drives
+   * published → matched → being_helped → met, or back to published); refused when the need is
+   * no longer in `from`. A need leaving the public statuses (met) leaves the board and the
+   * anonymized set, which is then recomputed as any publication change requires.
+   */
+  async advance(tx: Tx, needId: string, from: NeedStatus, to: NeedStatus): Promise<void> {
+    if (!canTransition(from, to)) throw new Error(`need transition ${from} → ${to} is not allowed`);
+    const moved = await tx.update(needs).set({ status: to, updatedAt: this.now() }).where(and(eq(needs.id, needId), eq(needs.status, from))).returning({ id: needs.id });
+    if (moved.length === 0) throw new RuleViolationError('needs.status.changed');
+    if (PUBLIC_STATUSES.includes(from) && !PUBLIC_STATUSES.includes(to)) {
+      // Kept (its public code names it in help records) but no longer shown or counted.
+      await tx.update(publishedNeeds).set({ visible: false, heldBackReason: null, ageBand: null, sex: null, regionCode: null, regionLevel: null, childClass: null }).where(eq(publishedNeeds.needId, needId));
+      await this.reanonymize(tx);
+    }
+  }
+
+  /**
    * Recomputes the public projection of every published need together, so the k-anonymity
    * guarantee holds for the set as a whole (patching one need could single a child out).
    */

@@ -28,8 +28,9 @@ export function organizationsRouter(services: Services) {
   });
 
   r.get('/organizations/:orgId', async (req, res) => {
-    const org = await organizations.publicProfile(uuidParam(req, 'orgId'));
-    res.render('organizations/profile', { title: org.name, organization: org });
+    const orgId = uuidParam(req, 'orgId');
+    const [org, evaluation] = await Promise.all([organizations.publicProfile(orgId), services.helpRecords.evaluation(orgId)]);
+    res.render('organizations/profile', { title: org.name, organization: org, evaluation });
   });
 
   const workspaceLocals = async (req: Request) => organizations.workspace(req.viewer, uuidParam(req, 'orgId'));

@@ -3,6 +3,7 @@ import { Browser, startTestApp, type TestContext } from '../support/app';
 import { creditCode, makeMember, makeOrg, makeUser, PASSWORD } from '../support/factories';
 import { makeIdNumber } from '../../server/children/id-number.rules';
 import { buildRosterTemplate } from '../../server/children/roster-file';
+import { helpFixture, projectForm } from '../support/matching';
 
 /**
  * Walks every route the app serves × every kind of user, and asserts exactly who gets in.
@@ -14,6 +15,23 @@ const EVERYONE: readonly Role[] = ROLES;
 const SIGNED_IN: readonly Role[] = ROLES.filter((r) => r !== 'anonymous');
 /** Children's records: the owning organization's caseworkers, supervisors and admins. */
 const CHILD_KEEPERS: readonly Role[] = ['orgAdmin', 'orgCaseworker'];
+/** Help projects and the answers to their proposals: a charity's or enterprise's admins and staff. */
+const PROJECT_STAFF: readonly Role[] = ['orgAdmin', 'orgStaff'];
+/** Project review: platform admins and government offices. */
+const REVIEWERS: readonly Role[] = ['governmentAdmin', 'platformAdmin'];
+/** An organization's money: its finance members and admins. */
+const MONEY_KEEPERS: readonly Role[] = ['orgAdmin', 'orgFinance'];
+/** Ids that name nothing: the route answers 404 to those allowed in, 401/403 to the rest. */
+const NO_SUCH = '00000000-0000-4000-8000-000000000000';
+/**
+ * The volunteer side: accounts with the volunteer capacity. Any account gains it by saving a
+ * volunteer profile, which the first volunteer row below does for every signed-in role (POST
+ * /account earlier cleared the individual's), so here that is everyone signed in. That people
+ * without the capacity are refused is tested in test/integration/volunteers.
+ */
+const VOLUNTEERS: readonly Role[] = SIGNED_IN;
+/** Who works with an organization's volunteers: admins, staff, caseworkers and supervisors (not finance). */
+const VOLUNTEER_COORDINATORS: readonly Role[] = ['orgAdmin', 'orgCaseworker', 'orgStaff'];
 
 interface Fixture {
   orgId: string;
@@ -24,6 +42,10 @@ interface Fixture {
   invitationToken: string;
   staffUserId: string;
   importId: string;
+  projectId: string;
+  roleId: string;
+  proposalId: string;
+  helpRecordId: string;
 }
 interface Row {
   method: 'GET' | 'POST';
@@ -87,6 +109,88 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/org/:orgId/roster/imports/:importId', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/imports/${f.importId}` },
   { method: 'GET', path: '/org/:orgId/roster/imports/:importId/errors.xlsx', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/imports/${f.importId}/errors.xlsx` },
   { method: 'POST', path: '/org/:orgId/roster/export', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/export`, body: () => ({ password: 'not the password', reason: '矩阵测试' }) },
+  { method: 'POST', path: '/webhooks/stripe', allowed: [], url: () => '/webhooks/stripe', body: () => ({ type: 'checkout.session.completed' }) },
+  { method: 'GET', path: '/donate', allowed: EVERYONE, url: (f) => `/donate?organization=${f.orgId}` },
+  { method: 'POST', path: '/donate', allowed: EVERYONE, url: () => '/donate', body: (f) => ({ organizationId: f.orgId, giftAmount: '10', frequency: 'one_off' }) },
+  { method: 'GET', path: '/donations/:receiptCode', allowed: EVERYONE, url: () => '/donations/no-such-receipt-code-000' },
+  { method: 'GET', path: '/account/gifts', allowed: SIGNED_IN, url: () => '/account/gifts' },
+  { method: 'GET', path: '/org/:orgId/gifts', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/gifts` },
+  { method: 'POST', path: '/org/:orgId/gifts', allowed: ['orgFinance'], url: (f) => `/org/${f.orgId}/gifts`, body: () => ({ giftAmount: '10', method: 'cash', receivedOn: '2026-01-05', receiptNumber: 'M-1', displayName: '矩阵' }) },
+  { method: 'POST', path: '/org/:orgId/gifts/:donationId/refund', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/gifts/${NO_SUCH}/refund`, body: () => ({ password: 'not the password' }) },
+  { method: 'GET', path: '/org/:orgId/expenditures', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/expenditures` },
+  { method: 'POST', path: '/org/:orgId/expenditures', allowed: ['orgFinance'], url: (f) => `/org/${f.orgId}/expenditures`, body: () => ({ category: 'goods', spendingAmount: '1', spentOn: '2026-01-05', payeeType: 'supplier', spendingDescription: '矩阵测试支出' }) },
+  { method: 'POST', path: '/org/:orgId/expenditures/:expenditureId/approve', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/expenditures/${NO_SUCH}/approve`, body: () => ({ password: 'not the password' }) },
+  { method: 'POST', path: '/org/:orgId/expenditures/:expenditureId/reject', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/expenditures/${NO_SUCH}/reject`, body: () => ({ reason: '矩阵测试' }) },
+  { method: 'POST', path: '/org/:orgId/expenditures/:expenditureId/reverse', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/expenditures/${NO_SUCH}/reverse`, body: () => ({ reason: '矩阵测试冲正', password: 'not the password' }) },
+  { method: 'GET', path: '/org/:orgId/evidence/:fileId', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}` },
+  { method: 'GET', path: '/funds/organizations/:orgId', allowed: EVERYONE, url: (f) => `/funds/organizations/${f.orgId}` },
+  { method: 'GET', path: '/funds/organizations/:orgId/export/:format', allowed: EVERYONE, url: (f) => `/funds/organizations/${f.orgId}/export/csv` },
+  { method: 'GET', path: '/funds/projects/:projectId', allowed: EVERYONE, url: () => `/funds/projects/${NO_SUCH}` },
+  { method: 'GET', path: '/funds/projects/:projectId/export/:format', allowed: EVERYONE, url: () => `/funds/projects/${NO_SUCH}/export/json` },
+  { method: 'GET', path: '/transparency', allowed: EVERYONE, url: () => '/transparency' },
+  { method: 'GET', path: '/transparency/ledger.jsonl', allowed: EVERYONE, url: () => '/transparency/ledger.jsonl' },
+  { method: 'GET', path: '/org/:orgId/disclosures', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/disclosures` },
+  { method: 'POST', path: '/org/:orgId/disclosures', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/disclosures`, body: () => ({ disclosureKind: 'annual', periodStart: '2025-01-01', periodEnd: '2025-12-31' }) },
+  { method: 'POST', path: '/org/:orgId/disclosures/:disclosureId/correct', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/disclosures/${NO_SUCH}/correct`, body: () => ({ reason: '矩阵测试更正' }) },
+  { method: 'GET', path: '/projects', allowed: EVERYONE, url: () => '/projects?kind=companionship' },
+  { method: 'GET', path: '/projects/:projectId', allowed: EVERYONE, url: (f) => `/projects/${f.projectId}` },
+  { method: 'GET', path: '/org/:orgId/projects', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects` },
+  { method: 'GET', path: '/org/:orgId/projects/new', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/new` },
+  { method: 'POST', path: '/org/:orgId/projects', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects`, body: () => projectForm({ endOn: '2099-12-31' }) },
+  { method: 'GET', path: '/org/:orgId/projects/:projectId', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}` },
+  { method: 'GET', path: '/org/:orgId/projects/:projectId/edit', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}/edit` },
+  { method: 'POST', path: '/org/:orgId/projects/:projectId', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}`, body: () => projectForm({ endOn: '2099-12-31' }) },
+  { method: 'POST', path: '/org/:orgId/projects/:projectId/submit', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}/submit` },
+  { method: 'POST', path: '/org/:orgId/projects/:projectId/roles', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}/roles`, body: () => ({ roleTitle: '矩阵岗位', roleKind: 'tutor', slots: '1' }) },
+  { method: 'POST', path: '/org/:orgId/projects/:projectId/roles/:roleId/remove', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}/roles/${f.roleId}/remove` },
+  { method: 'GET', path: '/admin/projects', allowed: REVIEWERS, url: () => '/admin/projects' },
+  { method: 'POST', path: '/admin/projects/:projectId/review', allowed: REVIEWERS, url: (f) => `/admin/projects/${f.projectId}/review`, body: () => ({ decision: 'approve' }) },
+  { method: 'GET', path: '/org/:orgId/proposals', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/proposals` },
+  { method: 'POST', path: '/org/:orgId/proposals/:proposalId/accept', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/proposals/${f.proposalId}/accept` },
+  { method: 'POST', path: '/org/:orgId/proposals/:proposalId/decline', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/proposals/${f.proposalId}/decline`, body: () => ({ reason: '矩阵测试' }) },
+  { method: 'POST', path: '/org/:orgId/matching/run', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/matching/run` },
+  { method: 'GET', path: '/org/:orgId/matches', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/matches` },
+  { method: 'POST', path: '/org/:orgId/matches/:proposalId/confirm', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/matches/${f.proposalId}/confirm` },
+  { method: 'POST', path: '/org/:orgId/matches/:proposalId/withdraw', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/matches/${f.proposalId}/withdraw`, body: () => ({ reason: '矩阵测试' }) },
+  // The fixture organization runs the project and keeps the child, so both sides' people may record a follow-up.
+  { method: 'POST', path: '/org/:orgId/help-records/:helpRecordId/follow-ups', allowed: ['orgAdmin', 'orgCaseworker', 'orgStaff'], url: (f) => `/org/${f.orgId}/help-records/${f.helpRecordId}/follow-ups`, body: () => ({ notes: '矩阵测试回访' }) },
+  { method: 'POST', path: '/org/:orgId/help-records/:helpRecordId/close', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/help-records/${f.helpRecordId}/close`, body: () => ({ outcome: 'partly_met', evaluation: '矩阵测试结案' }) },
+  { method: 'POST', path: '/org/:orgId/projects/:projectId/close', allowed: PROJECT_STAFF, url: (f) => `/org/${f.orgId}/projects/${f.projectId}/close` },
+  { method: 'GET', path: '/admin/matching', allowed: ['platformAdmin'], url: () => '/admin/matching' },
+  { method: 'POST', path: '/admin/matching/run', allowed: ['platformAdmin'], url: () => '/admin/matching/run' },
+  // Volunteers. Ids that do not exist are enough: authorization is decided before anything is looked up (404 counts as let in).
+  { method: 'GET', path: '/volunteer/profile', allowed: SIGNED_IN, url: () => '/volunteer/profile' },
+  { method: 'POST', path: '/volunteer/profile', allowed: SIGNED_IN, url: () => '/volunteer/profile', body: () => ({ skills: ['tutoring'], onlineOnly: 'on', travelKm: '0', motivation: '矩阵测试的志愿者档案' }) },
+  { method: 'GET', path: '/volunteer', allowed: VOLUNTEERS, url: () => '/volunteer' },
+  { method: 'POST', path: '/volunteer/organizations', allowed: VOLUNTEERS, url: () => '/volunteer/organizations', body: (f) => ({ organizationId: f.orgId }) },
+  { method: 'GET', path: '/volunteer/organizations/:orgId', allowed: VOLUNTEERS, url: (f) => `/volunteer/organizations/${f.orgId}` },
+  { method: 'POST', path: '/volunteer/organizations/:orgId/messages', allowed: VOLUNTEERS, url: (f) => `/volunteer/organizations/${f.orgId}/messages`, body: () => ({ messageBody: '矩阵测试消息' }) },
+  { method: 'POST', path: '/volunteer/organizations/:orgId/concerns', allowed: VOLUNTEERS, url: (f) => `/volunteer/organizations/${f.orgId}/concerns`, body: () => ({ concern: '矩阵测试的安全关切报告内容' }) },
+  { method: 'GET', path: '/volunteer/opportunities', allowed: VOLUNTEERS, url: () => '/volunteer/opportunities' },
+  { method: 'POST', path: '/volunteer/opportunities/:roleId/apply', allowed: VOLUNTEERS, url: () => `/volunteer/opportunities/${NO_SUCH}/apply` },
+  { method: 'GET', path: '/volunteer/pairings/:pairingId', allowed: VOLUNTEERS, url: () => `/volunteer/pairings/${NO_SUCH}` },
+  { method: 'POST', path: '/volunteer/pairings/:pairingId/check-ins', allowed: VOLUNTEERS, url: () => `/volunteer/pairings/${NO_SUCH}/check-ins`, body: () => ({ occurredOn: '2026-01-05', mode: 'visit', minutes: '60', notes: '矩阵测试' }) },
+  { method: 'GET', path: '/volunteer/hours', allowed: VOLUNTEERS, url: () => '/volunteer/hours' },
+  { method: 'POST', path: '/volunteer/hours', allowed: VOLUNTEERS, url: () => '/volunteer/hours', body: () => ({ pairingId: NO_SUCH, workedOn: '2026-01-05', hours: '1', task: '矩阵测试' }) },
+  { method: 'POST', path: '/volunteer/certificates', allowed: VOLUNTEERS, url: () => '/volunteer/certificates', body: (f) => ({ organizationId: f.orgId }) },
+  { method: 'GET', path: '/volunteer/certificates/:certificateId/certificate.pdf', allowed: VOLUNTEERS, url: () => `/volunteer/certificates/${NO_SUCH}/certificate.pdf` },
+  { method: 'GET', path: '/certificates', allowed: EVERYONE, url: () => '/certificates' },
+  { method: 'GET', path: '/certificates/:code', allowed: EVERYONE, url: () => '/certificates/VC-2345-6789-AB' },
+  { method: 'GET', path: '/org/:orgId/volunteers', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers` },
+  { method: 'GET', path: '/org/:orgId/volunteers/hours', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/hours` },
+  { method: 'POST', path: '/org/:orgId/volunteers/hours/:logId/decision', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/hours/${NO_SUCH}/decision`, body: () => ({ decision: 'approve' }) },
+  { method: 'GET', path: '/org/:orgId/volunteers/concerns', allowed: ['orgAdmin'], url: (f) => `/org/${f.orgId}/volunteers/concerns` },
+  { method: 'POST', path: '/org/:orgId/volunteers/applications/:applicationId/decision', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/applications/${NO_SUCH}/decision`, body: () => ({ decision: 'decline' }) },
+  { method: 'GET', path: '/org/:orgId/volunteers/pairings/:pairingId', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/pairings/${NO_SUCH}` },
+  // Only caseworkers and supervisors approve pairings and review check-ins (the matrix's orgAdmin is admin only).
+  { method: 'POST', path: '/org/:orgId/volunteers/pairings/:pairingId/approve', allowed: ['orgCaseworker'], url: (f) => `/org/${f.orgId}/volunteers/pairings/${NO_SUCH}/approve` },
+  { method: 'POST', path: '/org/:orgId/volunteers/pairings/:pairingId/decline', allowed: ['orgCaseworker'], url: (f) => `/org/${f.orgId}/volunteers/pairings/${NO_SUCH}/decline`, body: () => ({ closingNote: '矩阵测试' }) },
+  { method: 'POST', path: '/org/:orgId/volunteers/pairings/:pairingId/status', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/pairings/${NO_SUCH}/status`, body: () => ({ action: 'resume' }) },
+  { method: 'POST', path: '/org/:orgId/volunteers/pairings/:pairingId/check-ins/:checkInId/review', allowed: ['orgCaseworker'], url: (f) => `/org/${f.orgId}/volunteers/pairings/${NO_SUCH}/check-ins/${NO_SUCH}/review` },
+  { method: 'GET', path: '/org/:orgId/volunteers/:volunteerId', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/${NO_SUCH}` },
+  { method: 'POST', path: '/org/:orgId/volunteers/:volunteerId/vetting', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/${NO_SUCH}/vetting` },
+  { method: 'POST', path: '/org/:orgId/volunteers/:volunteerId/pairings', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/${NO_SUCH}/pairings`, body: (f) => ({ needIds: [f.needId], nickname: '小花', roleKind: 'companion' }) },
+  { method: 'POST', path: '/org/:orgId/volunteers/:volunteerId/messages', allowed: VOLUNTEER_COORDINATORS, url: (f) => `/org/${f.orgId}/volunteers/${NO_SUCH}/messages`, body: () => ({ messageBody: '矩阵测试消息' }) },
 ];
 
 let seq = 100;
@@ -141,7 +245,8 @@ beforeAll(async () => {
   const need = await ctx.services.needs.create(caseworker, org.id, child.id, { needKind: 'tutoring', needDescription: '需要每周一次课业辅导。', urgency: 2, amount: null, quantity: null, startOn: null, endOn: null });
   const importId = await ctx.services.roster.startImport(caseworker, org.id, { buffer: await buildRosterTemplate(), filename: 'template.xlsx' }, (k) => k);
   await ctx.services.roster.waitForImport(importId);
-  fixture = { importId, childId: child.id, needId: need.id, orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
+  const help = await helpFixture(ctx, { orgId: org.id, admin: adminActor, caseworker });
+  fixture = { ...help, importId, childId: child.id, needId: need.id, orgId: org.id, pendingOrgId: pending.id, invitationId: preview.id, invitationToken, staffUserId: staff.id };
 });
 afterAll(() => ctx.close());
 

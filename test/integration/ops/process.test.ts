@@ -1,45 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { onServer } from '../../support/db';
+import { ROOT, scratchDatabase, startServer } from '../../support/process';
 
-/** The real process as an operator runs it: `npm start` is `tsx server/index.ts`. */
-const ROOT = path.join(__dirname, '../../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(TSX, ['server/index.ts'], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: os.homedir(), PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 40_000);
-    const check = () => {
-      const m = /"msg":"listening".*?"port":(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), output: () => out, exited });
-      }
-    };
-    child.stdout!.on('data', check);
-    exited.then(() => {
-      clearTimeout(timer);
-      if (!/"msg":"listening"/.test(out)) reject(new Error(`server exited before listening:\n${out}`));
-    });
-  });
-}
 
 /** Runs the process to completion (for start-up failures) and returns its exit code and output. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -88,26 +55,9 @@ let databaseEnv: Record<string, string>;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  if (onServer) {
-    const name = `${process.env.CAREBRIDGE_TEST_TEMPLATE_DB}_proc_${crypto.randomBytes(3).toString('hex')}`;
-    const admin = new Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `/${name}`;
-    databaseEnv = { DATABASE_URL: url.toString() };
-    cleanup = async () => {
-      const a = new Client({ connectionString: process.env.DATABASE_URL });
-      await a.connect();
-      await a.query(`drop database if exists "${name}" with (force)`);
-      await a.end();
-    };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carebridge-proc-'));
-    databaseEnv = { DATA_DIR: dir };
-    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const scratch = await scratchDatabase('proc');
+  databaseEnv = scratch.env;
+  cleanup = scratch.cleanup;
 });
 afterAll(() => cleanup());
 
@@ -119,7 +69,7 @@ it('refuses to start on a bad configuration, naming the variable', async () => {
 });
 
 it('starts with demo data, finishes in-flight requests on SIGTERM, and keeps its data across a restart', async () => {
-  const first = await start(databaseEnv);
+  const first = await startServer(databaseEnv);
   expect(first.output()).toContain('admin@carebridge.demo');
   const home = await fetch(`http://127.0.0.1:${first.port}/`);
   expect(await home.text()).toContain('关爱桥');
@@ -145,7 +95,7 @@ it('starts with demo data, finishes in-flight requests on SIGTERM, and keeps its
     expect(fs.readdirSync(path.join(databaseEnv.DATA_DIR, 'backups')).length).toBe(1);
   }
 
-  const again = await start(databaseEnv);
+  const again = await startServer(databaseEnv);
   expect(again.output()).not.toContain('demo data seeded');
   expect(await logInDemoAdmin(again.port)).toBe(303);
   again.child.kill('SIGTERM');

@@ -1,0 +1,103 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client';
+import { evidenceFiles } from '../db/schema';
+import { requireOrgRole, type Viewer } from '../lib/authorization';
+import { NotFoundError, ValidationError } from '../lib/errors';
+import type { Translate } from '../lib/i18n';
+import { EVIDENCE_LIMITS, cleanFilename, evidenceProblem, sniffEvidenceType } from './evidence.rules';
+
+/** An uploaded file as the routes hand it over. */
+export interface UploadedFile {
+  buffer: Buffer;
+  filename: string;
+}
+
+export interface StoredEvidence {
+  id: string;
+  sha256: string;
+  mimeType: string;
+  bytes: number;
+  filename: string;
+}
+
+/** Who may read an organization's evidence: it can show payees' names and bank details. */
+export const EVIDENCE_READERS = ['admin', 'finance'] as const;
+
+/**
+ * Evidence files (receipts, bank slips, invoices) for gifts and spending. The bytes are stored
+ * once under DATA_DIR/evidence by their SHA-256, so the name is also the proof of integrity; the
+ * row says which organization holds it. On several app nodes DATA_DIR/evidence must be shared storage.
+ */
+export class EvidenceService {
+  private readonly dir: string;
+  constructor(private readonly deps: { db: Database; dataDir: string }) {
+    this.dir = path.join(deps.dataDir, 'evidence');
+  }
+
+  /** Checks every file (type by magic bytes, size, count) and throws a field error naming the first bad one; nothing is stored. */
+  check(files: UploadedFile[], t: Translate, field = 'evidence', opts: { required: boolean } = { required: true }): void {
+    const fail = (key: string, params: Record<string, string | number> = {}) => {
+      throw new ValidationError({ [field]: t('validation.field', { label: t(`fields.${field}`), message: t(key, params) }) });
+    };
+    if (opts.required && files.length === 0) fail('evidence.required');
+    if (files.length > EVIDENCE_LIMITS.maxFiles) fail('evidence.too_many', { max: EVIDENCE_LIMITS.maxFiles });
+    for (const f of files) {
+      const problem = evidenceProblem(f.buffer);
+      if (problem) fail(problem, { name: cleanFilename(f.filename), maxMb: EVIDENCE_LIMITS.maxBytes / 1024 / 1024 });
+    }
+  }
+
+  /**
+   * Writes checked files to the store (idempotent: same bytes, same file) and records them for the
+   * organization inside `tx`. Bytes are written before the row commits: a rollback leaves at worst
+   * an unreferenced file, never a row without its file.
+   */
+  async store(tx: Tx, organizationId: string, uploadedBy: string, files: UploadedFile[]): Promise<StoredEvidence[]> {
+    const out: StoredEvidence[] = [];
+    for (const f of files) {
+      const mimeType = sniffEvidenceType(f.buffer);
+      if (!mimeType) throw new Error('evidence not checked before storing');
+      const sha256 = crypto.createHash('sha256').update(f.buffer).digest('hex');
+      this.writeOnce(sha256, f.buffer);
+      const [row] = await tx
+        .insert(evidenceFiles)
+        .values({ organizationId, sha256, mimeType, bytes: f.buffer.length, filename: cleanFilename(f.filename), uploadedBy })
+        .returning({ id: evidenceFiles.id, sha256: evidenceFiles.sha256, mimeType: evidenceFiles.mimeType, bytes: evidenceFiles.bytes, filename: evidenceFiles.filename });
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** Metadata of evidence files by id (for lists on finance pages). */
+  async describe(db: Database | Tx, ids: string[]): Promise<StoredEvidence[]> {
+    if (ids.length === 0) return [];
+    return db.select({ id: evidenceFiles.id, sha256: evidenceFiles.sha256, mimeType: evidenceFiles.mimeType, bytes: evidenceFiles.bytes, filename: evidenceFiles.filename }).from(evidenceFiles).where(inArray(evidenceFiles.id, ids));
+  }
+
+  /** One evidence file's bytes for the organization's finance and admins; the bytes are re-hashed so a damaged store is noticed. */
+  async read(viewer: Viewer, organizationId: string, fileId: string): Promise<StoredEvidence & { data: Buffer }> {
+    requireOrgRole(viewer, organizationId, EVIDENCE_READERS);
+    const [row] = await this.deps.db.select().from(evidenceFiles).where(and(eq(evidenceFiles.id, fileId), eq(evidenceFiles.organizationId, organizationId)));
+    if (!row) throw new NotFoundError('evidence');
+    const data = fs.readFileSync(this.pathOf(row.sha256));
+    if (crypto.createHash('sha256').update(data).digest('hex') !== row.sha256) throw new Error(`evidence store damaged: ${row.sha256}`);
+    return { id: row.id, sha256: row.sha256, mimeType: row.mimeType, bytes: row.bytes, filename: row.filename, data };
+  }
+
+  private pathOf(sha256: string): string {
+    return path.join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  private writeOnce(sha256: string, data: Buffer): void {
+    const file = this.pathOf(sha256);
+    if (fs.existsSync(file)) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Written aside then renamed, so a crash never leaves a half file under a hash it does not have.
+    const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(temp, data, { mode: 0o600 });
+    fs.renameSync(temp, file);
+  }
+}

@@ -1,0 +1,36 @@
+import type { RequestHandler } from 'express';
+import multer from 'multer';
+import { ValidationError } from '../lib/errors';
+import { EVIDENCE_LIMITS } from './evidence.rules';
+import type { UploadedFile } from './evidence.service';
+
+/** The forms that carry evidence files: an offline gift and an expenditure. */
+const UPLOAD_PATHS = [/^\/org\/[^/]+\/gifts\/?$/, /^\/org\/[^/]+\/expenditures\/?$/];
+
+/**
+ * Parses evidence uploads (multipart, field `evidence`, up to 5 files of 10 MB, in memory).
+ * Mounted in app.ts before the CSRF check, as the roster upload is, so the form's `_csrf` field
+ * is read from the parsed body; only signed-in users' uploads are parsed at all.
+ */
+export function evidenceUpload(): RequestHandler {
+  const parse = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: EVIDENCE_LIMITS.maxBytes, files: EVIDENCE_LIMITS.maxFiles, fields: 30, parts: 40 },
+    defParamCharset: 'utf8',
+  }).array('evidence', EVIDENCE_LIMITS.maxFiles);
+  return (req, res, next) => {
+    if (req.method !== 'POST' || !req.viewer || !UPLOAD_PATHS.some((p) => p.test(req.path))) return next();
+    if (!req.is('multipart/form-data')) return next();
+    parse(req, res, (err: unknown) => {
+      if (!(err instanceof multer.MulterError)) return next(err);
+      const key = err.code === 'LIMIT_FILE_SIZE' ? 'evidence.too_large' : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE' ? 'evidence.too_many' : 'evidence.bad_upload';
+      const message = req.t(key, { name: err.field ?? '', maxMb: EVIDENCE_LIMITS.maxBytes / 1024 / 1024, max: EVIDENCE_LIMITS.maxFiles });
+      next(new ValidationError({ evidence: req.t('validation.field', { label: req.t('fields.evidence'), message }) }));
+    });
+  };
+}
+
+/** The files a parsed request carries, as services take them. */
+export function uploadedFiles(files: unknown): UploadedFile[] {
+  return Array.isArray(files) ? (files as Express.Multer.File[]).map((f) => ({ buffer: f.buffer, filename: f.originalname })) : [];
+}

@@ -1,0 +1,174 @@
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client';
+import { expenditureEvidence, expenditures } from '../db/schema';
+import type { AccountsService } from '../accounts/accounts.service';
+import type { AuditService } from '../audit/audit.service';
+import type { EvidenceService, UploadedFile } from '../evidence/evidence.service';
+import { isPublicProject, type ProjectDirectory } from '../funds/project-directory';
+import { fundRef, type LedgerService } from '../ledger/ledger.service';
+import { requireOrgRole, type Viewer } from '../lib/authorization';
+import { NotFoundError, RuleViolationError } from '../lib/errors';
+import type { Translate } from '../lib/i18n';
+import { expenditureTransaction, mayDecide, overspends, type ExpenseCategory } from './expenditures.rules';
+import type { ExpenditureInput } from './expenditures.schemas';
+
+export interface ExpendituresDeps {
+  db: Database;
+  ledger: LedgerService;
+  evidence: EvidenceService;
+  projects: ProjectDirectory;
+  audit: AuditService;
+  accounts: AccountsService;
+  now?: () => Date;
+}
+
+/** Who approves, rejects and reverses spending: a second person holding one of these roles. */
+export const APPROVER_ROLES = ['finance', 'admin'] as const;
+
+type ExpenditureRow = typeof expenditures.$inferSelect;
+
+/** A posted spending as the public and the allocation of gifts see it: no payee, no evidence. */
+export interface PostedExpenditure {
+  id: string;
+  projectId: string | null;
+  category: ExpenseCategory;
+  amountFen: number;
+  spentOn: string;
+  payeeType: string;
+  description: string;
+  postedAt: Date;
+}
+
+/** The organization's expenditure, locked for the rest of `tx`; not found when it is another's or none. */
+async function lockedExpenditure(tx: Tx, organizationId: string, expenditureId: string): Promise<ExpenditureRow> {
+  const [e] = await tx.select().from(expenditures).where(and(eq(expenditures.id, expenditureId), eq(expenditures.organizationId, organizationId))).for('update');
+  if (!e) throw new NotFoundError('expenditure');
+  return e;
+}
+
+const posted = (e: ExpenditureRow): PostedExpenditure => ({
+  id: e.id,
+  projectId: e.projectId,
+  category: e.category as ExpenseCategory,
+  amountFen: e.amountFen,
+  spentOn: e.spentOn,
+  payeeType: e.payeeType,
+  description: e.description,
+  postedAt: e.postedAt!,
+});
+
+/**
+ * Spending: finance records it with evidence; a second person (finance or admin, never the
+ * author) approves it after giving their password again, and only then is it posted to the ledger —
+ * refused when the fund does not hold the money. A posted spending found wrong is reversed, not edited.
+ */
+export class ExpendituresService {
+  private readonly now: () => Date;
+  constructor(private readonly deps: ExpendituresDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Finance records a spending with its evidence files; refused at once when the fund cannot pay for it. */
+  async record(viewer: Viewer, organizationId: string, input: ExpenditureInput, files: UploadedFile[], t: Translate): Promise<{ id: string }> {
+    const { actor } = requireOrgRole(viewer, organizationId, ['finance']);
+    if (input.projectId) {
+      const project = (await this.deps.projects.find([input.projectId])).get(input.projectId);
+      if (!project || project.organizationId !== organizationId || !isPublicProject(project)) throw new NotFoundError('project');
+    }
+    this.deps.evidence.check(files, t);
+    // Checked again, authoritatively, at approval; here it spares a second person approving the impossible.
+    const balance = await this.deps.ledger.fundBalance(this.deps.db, fundRef(organizationId, input.projectId));
+    if (overspends(balance, input.spendingAmount)) throw new RuleViolationError('expenditures.overspend', { balance: (balance / 100).toFixed(2) });
+    return this.deps.db.transaction(async (tx) => {
+      const stored = await this.deps.evidence.store(tx, organizationId, actor.userId, files);
+      const [row] = await tx
+        .insert(expenditures)
+        .values({ organizationId, projectId: input.projectId, category: input.category, amountFen: input.spendingAmount, spentOn: input.spentOn, payeeType: input.payeeType, description: input.spendingDescription, recordedBy: actor.userId })
+        .returning({ id: expenditures.id });
+      await tx.insert(expenditureEvidence).values(stored.map((s) => ({ expenditureId: row.id, evidenceFileId: s.id })));
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.record', subjectType: 'expenditure', subjectId: row.id, detail: { amountFen: input.spendingAmount, category: input.category } }, tx);
+      return row;
+    });
+  }
+
+  /**
+   * A second person approves a pending spending: password asked again, never the author, and
+   * never more than the fund holds. The balance is read under the ledger's append lock, so no
+   * gift refund or other spending can slip in between the check and the posting.
+   */
+  async approve(viewer: Viewer, organizationId: string, expenditureId: string, password: string, t: Translate): Promise<void> {
+    const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
+    await this.deps.accounts.reauthenticate(actor, password, t);
+    await this.deps.db.transaction(async (tx) => {
+      await this.deps.ledger.lock(tx);
+      const e = await lockedExpenditure(tx, organizationId, expenditureId);
+      if (e.status !== 'pending') throw new RuleViolationError('expenditures.not_pending');
+      if (!mayDecide(e, actor.userId)) throw new RuleViolationError('expenditures.four_eyes');
+      const fund = fundRef(organizationId, e.projectId);
+      const balance = await this.deps.ledger.fundBalance(tx, fund);
+      if (overspends(balance, e.amountFen)) throw new RuleViolationError('expenditures.overspend', { balance: (balance / 100).toFixed(2) });
+      const postedAt = this.now();
+      await this.deps.ledger.post(tx, expenditureTransaction({ ...e, category: e.category as ExpenseCategory, postedAt }, fund));
+      await tx.update(expenditures).set({ status: 'posted', approvedBy: actor.userId, decidedAt: postedAt, postedAt }).where(eq(expenditures.id, e.id));
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.approve', subjectType: 'expenditure', subjectId: e.id, detail: { amountFen: e.amountFen } }, tx);
+    });
+  }
+
+  /** A second person rejects a pending spending with a reason; nothing reaches the ledger. */
+  async reject(viewer: Viewer, organizationId: string, expenditureId: string, reason: string): Promise<void> {
+    const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
+    await this.deps.db.transaction(async (tx) => {
+      const e = await lockedExpenditure(tx, organizationId, expenditureId);
+      if (e.status !== 'pending') throw new RuleViolationError('expenditures.not_pending');
+      if (!mayDecide(e, actor.userId)) throw new RuleViolationError('expenditures.four_eyes');
+      await tx.update(expenditures).set({ status: 'rejected', approvedBy: actor.userId, decidedAt: this.now(), rejectionReason: reason }).where(eq(expenditures.id, e.id));
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.reject', subjectType: 'expenditure', subjectId: e.id, reason }, tx);
+    });
+  }
+
+  /** Corrects a posted spending found wrong by reversing its ledger transaction (password asked again); the reason is kept and audited. */
+  async reverse(viewer: Viewer, organizationId: string, expenditureId: string, reason: string, password: string, t: Translate): Promise<void> {
+    const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
+    await this.deps.accounts.reauthenticate(actor, password, t);
+    await this.deps.db.transaction(async (tx) => {
+      await this.deps.ledger.lock(tx);
+      const e = await lockedExpenditure(tx, organizationId, expenditureId);
+      if (e.status !== 'posted') throw new RuleViolationError('expenditures.not_posted');
+      const [original] = await this.deps.ledger.findByReference(tx, e.id, 'expenditure');
+      await this.deps.ledger.reverse(tx, original.id, { occurredAt: this.now(), memo: `冲正：${reason}`.slice(0, 200) });
+      await tx.update(expenditures).set({ status: 'reversed', reversedAt: this.now(), reversalReason: reason }).where(eq(expenditures.id, e.id));
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.reverse', subjectType: 'expenditure', subjectId: e.id, reason }, tx);
+    });
+  }
+
+  /** An organization's spending for its finance and admins, newest first, with evidence file names and who may decide. */
+  async forOrganization(viewer: Viewer, organizationId: string, limit = 100) {
+    const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
+    const rows = await this.deps.db.select().from(expenditures).where(eq(expenditures.organizationId, organizationId)).orderBy(desc(expenditures.createdAt)).limit(limit);
+    const links = rows.length ? await this.deps.db.select().from(expenditureEvidence).where(inArray(expenditureEvidence.expenditureId, rows.map((r) => r.id))) : [];
+    const files = new Map((await this.deps.evidence.describe(this.deps.db, links.map((l) => l.evidenceFileId))).map((f) => [f.id, f]));
+    return rows.map((e) => ({
+      ...e,
+      evidence: links.filter((l) => l.expenditureId === e.id).map((l) => files.get(l.evidenceFileId)!),
+      mayDecide: e.status === 'pending' && mayDecide(e, actor.userId),
+    }));
+  }
+
+  /** Posted spending of one fund (a project, or the general fund for null), oldest first: what gifts were allocated to. */
+  async postedForFund(organizationId: string, projectId: string | null): Promise<PostedExpenditure[]> {
+    const rows = await this.deps.db
+      .select()
+      .from(expenditures)
+      .where(and(eq(expenditures.organizationId, organizationId), projectId === null ? isNull(expenditures.projectId) : eq(expenditures.projectId, projectId), eq(expenditures.status, 'posted')))
+      .orderBy(asc(expenditures.postedAt), asc(expenditures.id));
+    return rows.map(posted);
+  }
+
+  /** Posted spending for public reports: an organization's all, or one project's, newest first. */
+  async publicList(organizationId: string, projectId?: string, limit = 50): Promise<PostedExpenditure[]> {
+    const where = [eq(expenditures.organizationId, organizationId), eq(expenditures.status, 'posted')];
+    if (projectId !== undefined) where.push(eq(expenditures.projectId, projectId));
+    const rows = await this.deps.db.select().from(expenditures).where(and(...where)).orderBy(desc(expenditures.postedAt)).limit(limit);
+    return rows.map(posted);
+  }
+}

@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import PDFDocument from 'pdfkit';
+import type { Translate } from '../lib/i18n';
+import { formatFen } from '../lib/money';
+import type { FundReport } from './funds.service';
+import { formatBp, toCsv } from './funds.rules';
+
+/**
+ * A fund-use report as a file: CSV (figures, spending by category, disclosures), JSON (the whole
+ * report, amounts in fen) and PDF with a Chinese font embedded, so it prints and archives the
+ * same anywhere. The font (Noto Sans SC, OFL) arrives with `npm install` in @embedpdf/fonts-sc.
+ */
+
+const FONT_DIR = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts');
+let fonts: { regular: Buffer; bold: Buffer } | undefined;
+/** Read once per process: 8 MB each, and pdfkit embeds only the glyphs a report uses. */
+const cjkFonts = () => (fonts ??= { regular: fs.readFileSync(path.join(FONT_DIR, 'NotoSansHans-Regular.otf')), bold: fs.readFileSync(path.join(FONT_DIR, 'NotoSansHans-Bold.otf')) });
+
+const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
+const yuan = (fen: number) => `¥${formatFen(fen)}`;
+
+function title(report: FundReport, t: Translate): string {
+  return report.project ? t('funds.report.project_title', { project: report.project.title, organization: report.organization.name }) : t('funds.report.organization_title', { organization: report.organization.name });
+}
+
+/** The figures every export shows, in order: [label, value in fen]. */
+function figureRows(report: FundReport, t: Translate): Array<[string, number]> {
+  const f = report.figures;
+  return [
+    [t('ledger.totals.donations'), f.donationsFen],
+    [t('ledger.totals.refunds'), f.refundsFen],
+    [t('ledger.totals.disputes'), f.disputesFen],
+    [t('ledger.totals.fees'), f.feesFen],
+    [t('ledger.totals.spent'), f.spentFen],
+    [t('ledger.totals.held'), f.heldFen],
+  ];
+}
+
+/** The report as CSV, amounts in yuan with two decimals. */
+export function reportCsv(report: FundReport, t: Translate): string {
+  const rows: Array<Array<string | number | null>> = [
+    [title(report, t)],
+    [t('funds.report.generated_at'), report.generatedAt.toISOString(), t('funds.report.chain_head'), report.head.hash],
+    [],
+    [t('funds.report.figure'), t('funds.report.amount_yuan')],
+    ...figureRows(report, t).map(([label, fen]) => [label, formatFen(fen).replace(/,/g, '')]),
+    [t('funds.report.admin_share'), formatBp(report.adminShareBp)],
+    [t('funds.report.gift_count'), report.giftCount],
+    [],
+    [t('funds.report.category'), t('funds.report.amount_yuan'), t('funds.report.share')],
+    ...report.categories.map((c) => [t(`ledger.category.${c.category}`), formatFen(c.fen).replace(/,/g, ''), formatBp(c.bp)]),
+    [],
+    [t('funds.report.disclosure_kind'), t('funds.report.period'), t('funds.report.published_at'), t('funds.report.correction_reason')],
+    ...report.disclosures.map((d) => [t(`funds.disclosure.kind.${d.kind}`), `${d.periodStart}~${d.periodEnd}`, day(d.publishedAt), d.correctionReason]),
+  ];
+  return toCsv(rows);
+}
+
+/** The report as JSON: amounts in integer fen, dates in ISO 8601, the chain head it was read at. */
+export function reportJson(report: FundReport): string {
+  return JSON.stringify(
+    {
+      scope: report.scope,
+      organization: report.organization,
+      project: report.project,
+      generatedAt: report.generatedAt.toISOString(),
+      chainHead: report.head,
+      figures: report.figures,
+      keptFen: report.keptFen,
+      adminShareBp: report.adminShareBp,
+      giftCount: report.giftCount,
+      childrenHelped: report.childrenHelped,
+      categories: report.categories,
+      disclosureStatus: report.disclosureStatus,
+      annualStatus: report.annualStatus,
+      disclosures: report.disclosures.map((d) => ({ id: d.id, projectId: d.projectId, kind: d.kind, periodStart: d.periodStart, periodEnd: d.periodEnd, publishedAt: d.publishedAt, corrects: d.corrects, correctionReason: d.correctionReason })),
+      funds: report.funds.map((f) => ({ projectId: f.projectId, title: f.project?.title ?? null, figures: f.figures, disclosureStatus: f.disclosureStatus })),
+      expenditures: report.expenditures,
+    },
+    null,
+    2,
+  );
+}
+
+/** The report as a PDF (A4) in the reader's language, with the Chinese font embedded (subset). */
+export function reportPdf(report: FundReport, t: Translate): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title(report, t), Author: '关爱桥 CareBridge', Subject: t('funds.report.title') } });
+  const { regular, bold } = cjkFonts();
+  doc.registerFont('cjk', regular);
+  doc.registerFont('cjk-bold', bold);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  const heading = (text: string, size = 13) => doc.moveDown(0.6).font('cjk-bold').fontSize(size).fillColor('#14532d').text(text).moveDown(0.2).font('cjk').fontSize(10.5).fillColor('#111827');
+  const row = (label: string, value: string) => {
+    // Label and value are placed side by side at one height: break the page first, never between them.
+    if (doc.y > doc.page.height - doc.page.margins.bottom - 30) doc.addPage();
+    const y = doc.y;
+    doc.text(label, 50, y, { width: 300 });
+    doc.text(value, 350, y, { width: 195, align: 'right' });
+    doc.moveDown(0.15);
+  };
+
+  doc.font('cjk-bold').fontSize(18).fillColor('#14532d').text(title(report, t));
+  doc.font('cjk').fontSize(9).fillColor('#4b5563').text(`${t('funds.report.generated_at')}: ${report.generatedAt.toISOString()}`).text(`${t('funds.report.chain_head')}: #${report.head.sequence} ${report.head.hash}`);
+  doc.fillColor('#111827').fontSize(10.5);
+
+  heading(t('funds.report.figures'));
+  for (const [label, fen] of figureRows(report, t)) row(label, yuan(fen));
+  row(t('funds.report.admin_share'), formatBp(report.adminShareBp));
+  row(t('funds.report.gift_count'), String(report.giftCount));
+  row(t('funds.report.children_helped'), report.childrenHelped === null ? t('funds.report.children_helped_none') : String(report.childrenHelped));
+
+  heading(t('funds.report.by_category'));
+  for (const c of report.categories) row(t(`ledger.category.${c.category}`), `${yuan(c.fen)}  ${formatBp(c.bp)}`);
+
+  if (report.funds.length > 0) {
+    heading(t('funds.report.funds'));
+    for (const f of report.funds) row(f.project?.title ?? (f.projectId === null ? t('funds.report.general_fund') : f.projectId), `${t('ledger.totals.held')} ${yuan(f.figures.heldFen)}`);
+  }
+
+  heading(t('funds.report.timeline'));
+  if (report.disclosures.length === 0) doc.text(t('funds.report.no_disclosures'));
+  for (const d of report.disclosures) {
+    doc.text(`${day(d.publishedAt)}  ${t(`funds.disclosure.kind.${d.kind}`)}  ${d.periodStart} ~ ${d.periodEnd}${d.correctionReason ? `  ${t('funds.report.correction_reason')}: ${d.correctionReason}` : ''}`);
+  }
+
+  if (report.expenditures.length > 0) {
+    heading(t('funds.report.spending'));
+    for (const e of report.expenditures.slice(0, 40)) row(`${e.spentOn}  ${t(`ledger.category.${e.category}`)}  ${e.description}`.slice(0, 60), yuan(e.amountFen));
+  }
+
+  doc.moveDown(1).fontSize(8.5).fillColor('#6b7280').text(t('funds.report.verify_hint'));
+  doc.end();
+  return done;
+}

@@ -1,0 +1,136 @@
+/**
+ * Pure rules of fund-use reports: shares, disclosure deadlines per project and per organization,
+ * and the report's chart (inline SVG) and CSV. No I/O.
+ */
+import { EXPENSE_CATEGORIES, disclosureStatus, type DisclosureStatus, type ExpenseCategory } from '../ledger/ledger.rules';
+
+export const DISCLOSURE_KINDS = ['quarterly', 'final', 'leftover', 'annual', 'correction'] as const;
+export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
+/** Kinds an organization publishes of its own accord; a correction is made from an earlier disclosure. */
+export const PUBLISHABLE_KINDS = ['quarterly', 'final', 'leftover', 'annual'] as const;
+
+/** Share in basis points (1/100 of a percent), rounded half up; null when there is no whole. */
+export function shareBp(part: number, whole: number): number | null {
+  if (whole <= 0) return null;
+  return Math.round((part * 10_000) / whole);
+}
+
+/** "12.34%" from basis points. */
+export function formatBp(bp: number | null): string {
+  return bp === null ? '—' : `${(bp / 100).toFixed(2)}%`;
+}
+
+export interface PublishedDisclosure {
+  kind: DisclosureKind;
+  publishedAt: Date;
+  periodEnd: string;
+}
+
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+const chinaMidnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
+
+/**
+ * What a project owes next under the Charity Law (via the ledger rules' `disclosureStatus`), from
+ * its dates and its disclosures. Corrections and annual reports do not count: a correction
+ * repairs a report already made, an annual report is the organization's. Null when the project has
+ * no start date (nothing is owed before it starts) or owes nothing.
+ */
+export function projectDisclosureStatus(project: { startOn: string | null; endOn: string | null }, published: readonly PublishedDisclosure[], today: Date): DisclosureStatus | null {
+  if (!project.startOn) return null;
+  const start = chinaMidnight(project.startOn);
+  if (today.getTime() < start.getTime()) return null;
+  // The end day is a whole day of the project: it ends at the last instant of it.
+  const end = project.endOn ? new Date(chinaMidnight(project.endOn).getTime() + 86_400_000 - 1) : null;
+  const counting = published.filter((d) => d.kind === 'quarterly' || d.kind === 'final' || d.kind === 'leftover');
+  const last = latest(counting.map((d) => d.publishedAt));
+  const leftover = latest(counting.filter((d) => d.kind === 'leftover').map((d) => d.publishedAt));
+  return disclosureStatus({ projectStart: start, projectEnd: end, lastDisclosureAt: last, leftoverDisclosedAt: leftover, today });
+}
+
+export interface AnnualStatus {
+  year: number;
+  /** 31 May of the next year, end of the day, China time. */
+  due: Date;
+  overdue: boolean;
+  daysOverdue: number;
+}
+
+/**
+ * The annual report an organization owes (2026 慈善组织信息公开办法: by 31 May for the year
+ * before), given the first year it had money in the ledger; null when it owes none or made it.
+ */
+export function annualReportStatus(firstActiveYear: number | null, published: readonly PublishedDisclosure[], today: Date): AnnualStatus | null {
+  if (firstActiveYear === null) return null;
+  const chinaToday = new Date(today.getTime() + CHINA_OFFSET_MS);
+  const year = chinaToday.getUTCFullYear() - 1;
+  if (firstActiveYear > year) return null;
+  const covered = published.some((d) => d.kind === 'annual' && Number(d.periodEnd.slice(0, 4)) >= year);
+  if (covered) return null;
+  const due = new Date(Date.UTC(year + 1, 4, 31, 23, 59, 59, 999) - CHINA_OFFSET_MS);
+  const late = today.getTime() - due.getTime();
+  return { year, due, overdue: late > 0, daysOverdue: late > 0 ? Math.ceil(late / 86_400_000) : 0 };
+}
+
+function latest(dates: Date[]): Date | null {
+  return dates.reduce<Date | null>((a, d) => (a === null || d.getTime() > a.getTime() ? d : a), null);
+}
+
+/** Spent per category in report order, each with its share of all spending. */
+export function categoryBreakdown(spentByCategory: Record<ExpenseCategory, number>): Array<{ category: ExpenseCategory; fen: number; bp: number | null }> {
+  const total = EXPENSE_CATEGORIES.reduce((s, c) => s + spentByCategory[c], 0);
+  return EXPENSE_CATEGORIES.map((category) => ({ category, fen: spentByCategory[category], bp: shareBp(spentByCategory[category], total) }));
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Text made safe inside SVG/XML markup. */
+export const escapeXml = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+
+export interface ChartBar {
+  label: string;
+  value: number;
+  /** The value as shown next to the bar, e.g. "¥1,234.00 · 12.00%". */
+  caption: string;
+}
+
+const PALETTE = ['#2f7d5b', '#3c6fb0', '#c7653b', '#8a5bb5', '#c59a1e', '#6b7280'];
+
+/**
+ * A horizontal bar chart as inline SVG, server-rendered (the CSP allows no scripts, and a
+ * picture must not need one). Every text is escaped; colours are attributes, not styles.
+ */
+export function barChartSvg(bars: readonly ChartBar[], opts: { title: string; width?: number }): string {
+  const width = opts.width ?? 760;
+  // Room for the longest label ("Medical and rehabilitation"); Chinese labels are shorter.
+  const labelWidth = 200;
+  const captionWidth = 190;
+  const rowHeight = 30;
+  const top = 8;
+  const height = top + bars.length * rowHeight + 8;
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const barSpace = width - labelWidth - captionWidth - 16;
+  const rows = bars
+    .map((b, i) => {
+      const y = top + i * rowHeight;
+      const w = b.value > 0 ? Math.max(2, Math.round((b.value / max) * barSpace)) : 0;
+      return (
+        `<g><text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end" font-size="13" fill="#1f2937">${escapeXml(b.label)}</text>` +
+        `<rect x="${labelWidth}" y="${y + 5}" width="${w}" height="${rowHeight - 10}" rx="3" fill="${PALETTE[i % PALETTE.length]}"></rect>` +
+        `<text x="${labelWidth + w + 8}" y="${y + 19}" font-size="12" fill="#374151">${escapeXml(b.caption)}</text></g>`
+      );
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeXml(opts.title)}"><title>${escapeXml(opts.title)}</title>${rows}</svg>`;
+}
+
+/** One CSV cell: quoted when needed, and a leading = + - @ neutralized so a spreadsheet never runs it as a formula. */
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rows as CSV with a UTF-8 byte-order mark, so Excel opens Chinese text correctly. */
+export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
+  return '\ufeff' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,288 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { disclosures } from '../db/schema';
+import type { AuditService } from '../audit/audit.service';
+import type { DonationsService, PublicGift } from '../donations/donations.service';
+import type { ExpendituresService, PostedExpenditure } from '../expenditures/expenditures.service';
+import { allocateFifo, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
+import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.service';
+import { requireOrgRole, type Viewer } from '../lib/authorization';
+import { NotFoundError, RuleViolationError } from '../lib/errors';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import { annualReportStatus, categoryBreakdown, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
+import type { DisclosureInput } from './funds.schemas';
+import { isPublicProject, type FundedProject, type ProjectDirectory } from './project-directory';
+
+export interface FundsDeps {
+  db: Database;
+  ledger: LedgerService;
+  donations: DonationsService;
+  expenditures: ExpendituresService;
+  organizations: OrganizationsService;
+  projects: ProjectDirectory;
+  audit: AuditService;
+  now?: () => Date;
+}
+
+/** Who publishes an organization's disclosures. */
+export const DISCLOSURE_ROLES = ['finance', 'admin'] as const;
+
+export interface DisclosureView {
+  id: string;
+  projectId: string | null;
+  kind: DisclosureKind;
+  periodStart: string;
+  periodEnd: string;
+  publishedAt: Date;
+  note: string;
+  corrects: string | null;
+  correctionReason: string | null;
+  figures: Record<string, unknown>;
+}
+
+/** A fund-use report: what a project or an organization raised, spent (by category) and holds, and what it disclosed when. */
+export interface FundReport {
+  scope: 'project' | 'organization';
+  organization: { id: string; name: string };
+  project: FundedProject | null;
+  generatedAt: Date;
+  /** The chain head the figures were read at: anyone can check them against the exported ledger. */
+  head: ChainHead;
+  figures: FundFigures;
+  /** Gifts kept: received − refunded − disputed − fees. */
+  keptFen: number;
+  categories: ReturnType<typeof categoryBreakdown>;
+  adminShareBp: number | null;
+  giftCount: number;
+  /** Children helped, a count only; null until the projects and matching areas report it. */
+  childrenHelped: number | null;
+  disclosures: DisclosureView[];
+  disclosureStatus: DisclosureStatus | null;
+  annualStatus: AnnualStatus | null;
+  /** For an organization: each of its funds (general first), with its figures and disclosure status. */
+  funds: Array<{ project: FundedProject | null; projectId: string | null; figures: FundFigures; disclosureStatus: DisclosureStatus | null }>;
+  expenditures: PostedExpenditure[];
+  recentGifts: PublicGift[];
+}
+
+/** Where one gift went: the expenditures it paid for and what of it is unspent. */
+export interface GiftUse {
+  spentFen: number;
+  unspentFen: number;
+  refundedFen: number;
+  payments: Array<{ amountFen: number; expenditure: PostedExpenditure }>;
+}
+
+/**
+ * Public fund-use reports per project and per organization, the disclosures organizations make
+ * from them (a correction is a new disclosure, never an edit), disclosure deadlines, and where each
+ * gift went (first-in first-out allocation of a fund's gifts to its spending).
+ */
+export class FundsService {
+  private readonly now: () => Date;
+  constructor(private readonly deps: FundsDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The public report of one project's money. */
+  async projectReport(projectId: string): Promise<FundReport> {
+    const project = (await this.deps.projects.find([projectId])).get(projectId);
+    if (!project || !isPublicProject(project)) throw new NotFoundError('project');
+    const organization = await this.deps.organizations.publicProfile(project.organizationId);
+    const [head, figures, published, expenditures, recentGifts, counted] = await Promise.all([
+      this.deps.ledger.head(),
+      this.deps.ledger.figures({ orgId: organization.id, projectId }),
+      this.disclosuresOf(organization.id, projectId),
+      this.deps.expenditures.publicList(organization.id, projectId),
+      this.deps.donations.recentPublic(organization.id, projectId),
+      this.deps.donations.countReceived(organization.id, projectId),
+    ]);
+    const today = this.now();
+    return {
+      ...this.summary(figures),
+      scope: 'project',
+      organization: { id: organization.id, name: organization.name },
+      project,
+      generatedAt: today,
+      head,
+      giftCount: counted.gifts,
+      childrenHelped: null,
+      disclosures: published,
+      disclosureStatus: projectDisclosureStatus(project, published, today),
+      annualStatus: null,
+      funds: [],
+      expenditures,
+      recentGifts,
+    };
+  }
+
+  /** The public report of an organization's money: all its funds together, and each fund on its own line. */
+  async organizationReport(organizationId: string): Promise<FundReport> {
+    const organization = await this.deps.organizations.publicProfile(organizationId);
+    const [head, figures, byFund, published, expenditures, recentGifts, counted, firstYear, allProjects] = await Promise.all([
+      this.deps.ledger.head(),
+      this.deps.ledger.figures({ orgId: organizationId }),
+      this.deps.ledger.figuresByFund(organizationId),
+      this.disclosuresOf(organizationId),
+      this.deps.expenditures.publicList(organizationId),
+      this.deps.donations.recentPublic(organizationId, undefined),
+      this.deps.donations.countReceived(organizationId, undefined),
+      this.deps.ledger.firstActiveYear(organizationId),
+      this.deps.projects.forOrganization(organizationId),
+    ]);
+    const today = this.now();
+    const projectList = allProjects.filter(isPublicProject);
+    const projects = new Map(projectList.map((p) => [p.id, p]));
+    const fundIds = new Set<string | null>([null, ...projectList.map((p) => p.id), ...byFund.keys()]);
+    const funds = [...fundIds].map((projectId) => {
+      const project = projectId === null ? null : (projects.get(projectId) ?? null);
+      const ofProject = published.filter((d) => d.projectId === projectId);
+      return { project, projectId, figures: byFund.get(projectId) ?? emptyFigures(), disclosureStatus: project ? projectDisclosureStatus(project, ofProject, today) : null };
+    });
+    return {
+      ...this.summary(figures),
+      scope: 'organization',
+      organization: { id: organization.id, name: organization.name },
+      project: null,
+      generatedAt: today,
+      head,
+      giftCount: counted.gifts,
+      childrenHelped: null,
+      disclosures: published,
+      disclosureStatus: null,
+      annualStatus: annualReportStatus(firstYear, published.filter((d) => d.projectId === null), today),
+      funds,
+      expenditures,
+      recentGifts,
+    };
+  }
+
+  private summary(figures: FundFigures) {
+    return {
+      figures,
+      keptFen: figures.donationsFen - figures.refundsFen - figures.disputesFen - figures.feesFen,
+      categories: categoryBreakdown(figures.spentByCategory),
+      adminShareBp: shareBp(figures.spentByCategory.administration, figures.spentFen),
+    };
+  }
+
+  /** Disclosures of an organization (or one of its projects), newest first. */
+  async disclosuresOf(organizationId: string, projectId?: string): Promise<DisclosureView[]> {
+    const where = [eq(disclosures.organizationId, organizationId)];
+    if (projectId !== undefined) where.push(eq(disclosures.projectId, projectId));
+    const rows = await this.deps.db.select().from(disclosures).where(and(...where)).orderBy(desc(disclosures.publishedAt));
+    return rows.map((d) => ({ ...d, kind: d.kind as DisclosureKind }));
+  }
+
+  /** Finance or an admin publishes a disclosure; its figures are the report's at that moment, with the chain head they were read at. */
+  async publishDisclosure(viewer: Viewer, organizationId: string, input: DisclosureInput): Promise<{ id: string }> {
+    const { actor } = requireOrgRole(viewer, organizationId, DISCLOSURE_ROLES);
+    const report = input.projectId ? await this.projectReport(input.projectId) : await this.organizationReport(organizationId);
+    if (report.organization.id !== organizationId) throw new NotFoundError('project');
+    return this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(disclosures)
+        .values({ organizationId, projectId: input.projectId, kind: input.disclosureKind, periodStart: input.periodStart, periodEnd: input.periodEnd, publishedBy: actor.userId, publishedAt: this.now(), figures: disclosedFigures(report), note: input.disclosureNote })
+        .returning({ id: disclosures.id });
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'disclosure.publish', subjectType: 'disclosure', subjectId: row.id, detail: { kind: input.disclosureKind, projectId: input.projectId } }, tx);
+      return row;
+    });
+  }
+
+  /** Publishes a correction of an earlier disclosure: a new disclosure naming it and the reason; the earlier one stays as it was. */
+  async correctDisclosure(viewer: Viewer, organizationId: string, disclosureId: string, input: { reason: string; disclosureNote: string }): Promise<{ id: string }> {
+    const { actor } = requireOrgRole(viewer, organizationId, DISCLOSURE_ROLES);
+    const [original] = await this.deps.db.select().from(disclosures).where(and(eq(disclosures.id, disclosureId), eq(disclosures.organizationId, organizationId)));
+    if (!original) throw new NotFoundError('disclosure');
+    if (original.kind === 'correction') throw new RuleViolationError('funds.correction.of_correction');
+    const report = original.projectId ? await this.projectReport(original.projectId) : await this.organizationReport(organizationId);
+    return this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(disclosures)
+        .values({ organizationId, projectId: original.projectId, kind: 'correction', periodStart: original.periodStart, periodEnd: original.periodEnd, publishedBy: actor.userId, publishedAt: this.now(), figures: disclosedFigures(report), note: input.disclosureNote, corrects: original.id, correctionReason: input.reason })
+        .returning({ id: disclosures.id });
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'disclosure.correct', subjectType: 'disclosure', subjectId: row.id, reason: input.reason, detail: { corrects: original.id } }, tx);
+      return row;
+    });
+  }
+
+  /** The finance workspace's view of disclosures: every fund's status and the disclosures made. */
+  async disclosureWorkspace(viewer: Viewer, organizationId: string) {
+    requireOrgRole(viewer, organizationId, DISCLOSURE_ROLES);
+    const report = await this.organizationReport(organizationId);
+    return { funds: report.funds, disclosures: report.disclosures, annualStatus: report.annualStatus };
+  }
+
+  /** Where each gift of one fund went: FIFO allocation of the fund's received gifts to its posted spending. */
+  async allocation(organizationId: string, projectId: string | null): Promise<Map<string, GiftUse>> {
+    const [gifts, spending] = await Promise.all([this.deps.donations.giftsForAllocation(organizationId, projectId), this.deps.expenditures.postedForFund(organizationId, projectId)]);
+    const byId = new Map(spending.map((e) => [e.id, e]));
+    const { gifts: allocated } = allocateFifo(
+      gifts,
+      spending.map((e) => ({ id: e.id, projectId: e.projectId, postedAt: e.postedAt, amountFen: e.amountFen, category: e.category })),
+    );
+    return new Map(allocated.map((g) => [g.giftId, giftUse(g, byId)]));
+  }
+
+  /**
+   * Where one gift went, without reading the fund's other gifts one by one: first-in first-out
+   * allocation only depends on how much the earlier gifts kept, so they enter `allocateFifo` as
+   * one gift of that sum placed first, and this gift's share comes out the same as in `allocation`.
+   */
+  async giftUse(gift: PublicGift): Promise<GiftUse | null> {
+    if (!gift.receivedAt) return null;
+    const [before, spending] = await Promise.all([this.deps.donations.keptBefore({ ...gift, receivedAt: gift.receivedAt }), this.deps.expenditures.postedForFund(gift.organizationId, gift.projectId)]);
+    const gifts = [{ id: gift.id, projectId: gift.projectId, receivedAt: gift.receivedAt, amountFen: gift.amountFen, refundedFen: gift.refundedFen + gift.disputedFen }];
+    if (before > 0) gifts.unshift({ id: '', projectId: gift.projectId, receivedAt: new Date(0), amountFen: before, refundedFen: 0 });
+    const { gifts: allocated } = allocateFifo(gifts, spending.map((e) => ({ id: e.id, projectId: e.projectId, postedAt: e.postedAt, amountFen: e.amountFen, category: e.category })));
+    return giftUse(allocated.find((g) => g.giftId === gift.id)!, new Map(spending.map((e) => [e.id, e])));
+  }
+
+  /** A gift's public receipt: the gift, who received it, and — once received — what it paid for and what is unspent. */
+  async giftReceipt(receiptCode: string) {
+    const gift = await this.deps.donations.byReceiptCode(receiptCode);
+    const [organization, projects, use] = await Promise.all([this.deps.organizations.publicProfile(gift.organizationId), this.deps.projects.find(gift.projectId ? [gift.projectId] : []), this.giftUse(gift)]);
+    return { gift, organization, project: gift.projectId ? (projects.get(gift.projectId) ?? null) : null, use };
+  }
+
+  /** The signed-in donor's gifts, each with where it went. */
+  async donorGifts(viewer: Viewer) {
+    const gifts = await this.deps.donations.history(viewer);
+    const projects = await this.deps.projects.find([...new Set(gifts.flatMap((g) => (g.projectId ? [g.projectId] : [])))]);
+    const names = new Map<string, string>();
+    for (const g of gifts) {
+      if (!names.has(g.organizationId)) names.set(g.organizationId, (await this.deps.organizations.publicProfile(g.organizationId).catch(() => null))?.name ?? '');
+    }
+    const out = [];
+    // One gift at a time: PGlite has one connection, and a donor has few gifts.
+    for (const gift of gifts) {
+      out.push({ gift, organizationName: names.get(gift.organizationId) ?? '', project: gift.projectId ? (projects.get(gift.projectId) ?? null) : null, use: await this.giftUse(gift) });
+    }
+    return out;
+  }
+
+  /** The public transparency page: the chain head, recent entries and the organizations with money in the ledger. */
+  async transparency() {
+    const [head, recent, orgIds] = await Promise.all([this.deps.ledger.head(), this.deps.ledger.recent(20), this.deps.ledger.organizationsWithEntries()]);
+    const organizations = (await Promise.all(orgIds.map((id) => this.deps.organizations.publicProfile(id).catch(() => null)))).filter((o) => o !== null);
+    return { head, recent, organizations };
+  }
+
+  /** Organization-level disclosures only (annual reports and their corrections). */
+  async organizationDisclosures(organizationId: string) {
+    return this.deps.db.select().from(disclosures).where(and(eq(disclosures.organizationId, organizationId), isNull(disclosures.projectId))).orderBy(desc(disclosures.publishedAt));
+  }
+}
+
+function giftUse(g: GiftAllocation, expenditures: Map<string, PostedExpenditure>): GiftUse {
+  return { spentFen: g.spentFen, unspentFen: g.unspentFen, refundedFen: g.refundedFen, payments: g.payments.map((p) => ({ amountFen: p.amountFen, expenditure: expenditures.get(p.expenditureId)! })) };
+}
+
+function emptyFigures(): FundFigures {
+  return { donationsFen: 0, refundsFen: 0, disputesFen: 0, feesFen: 0, spentFen: 0, heldFen: 0, spentByCategory: { goods: 0, school_aid: 0, medical: 0, psychological: 0, activities: 0, administration: 0 } };
+}
+
+/** What a disclosure freezes of a report: its figures and the chain head they were read at. */
+function disclosedFigures(report: FundReport): Record<string, unknown> {
+  return { ...report.figures, keptFen: report.keptFen, adminShareBp: report.adminShareBp, giftCount: report.giftCount, chainHead: report.head };
+}

@@ -1,0 +1,138 @@
+/**
+ * The privacy line of the volunteers area: what each side sees of a pairing, declared once.
+ *
+ * | audience                            | sees                                                             |
+ * |-------------------------------------|------------------------------------------------------------------|
+ * | the paired volunteer (once approved)| VolunteerPairingView: nickname, the needs' public projection     |
+ * |                                     | (kind, age band, county, published text), schedule, own check-ins|
+ * | the organization's coordinators     | OrgPairingView: the volunteer, the needs by public code, status, |
+ * |                                     | check-ins (notes only for caseworkers, supervisors and admins)   |
+ *
+ * A volunteer never receives a child's name, ID number, birth date, address, village, school,
+ * phone or guardian: VolunteerPairingView is built only from the pairing row and the
+ * published_needs projection (see PublishedNeedFacts), never from the children table.
+ */
+import { fullName } from '../lib/regions';
+import type { CheckInSchedule } from './pairings.rules';
+
+/** The columns of a need's published projection this area reads: nothing else of a need reaches a volunteer. */
+export interface PublishedNeedFacts {
+  kind: string;
+  ageBand: string | null;
+  regionCode: string | null;
+  description: string;
+  /** False while k-anonymity holds the need back: then only its kind may be shown. */
+  visible: boolean;
+}
+
+/** One need of a pairing as the volunteer sees it. */
+export interface VolunteerNeedView {
+  kind: string;
+  ageBand: string | null;
+  regionName: string | null;
+  description: string | null;
+}
+
+export interface VolunteerCheckInView {
+  id: string;
+  occurredOn: string;
+  mode: string;
+  minutes: number;
+  notes: string;
+  reviewed: boolean;
+}
+
+/** A pairing as the paired volunteer sees it. */
+export interface VolunteerPairingView {
+  id: string;
+  organizationId: string;
+  organizationName: string;
+  nickname: string;
+  roleKind: string;
+  status: string;
+  startOn: string | null;
+  endOn: string | null;
+  termMonths: number;
+  checkInEvery: string;
+  renewals: number;
+  schedule: CheckInSchedule | null;
+  termEnded: boolean;
+  needs: VolunteerNeedView[];
+  checkIns: VolunteerCheckInView[];
+}
+
+/** The pairing row's fields a volunteer may see (never who requested or approved it, nor the closing note). */
+export interface PairingFacts {
+  id: string;
+  organizationId: string;
+  nickname: string;
+  roleKind: string;
+  status: string;
+  startOn: string | null;
+  endOn: string | null;
+  termMonths: number;
+  checkInEvery: string;
+  renewals: number;
+}
+
+/** The need as the volunteer may see it: a held-back need shows its kind alone. */
+export const volunteerNeed = (n: PublishedNeedFacts): VolunteerNeedView =>
+  n.visible ? { kind: n.kind, ageBand: n.ageBand, regionName: n.regionCode ? fullName(n.regionCode) : null, description: n.description } : { kind: n.kind, ageBand: null, regionName: null, description: null };
+
+/** The one place a pairing becomes what its volunteer sees. */
+export function volunteerPairingView(
+  p: PairingFacts,
+  extra: { organizationName: string; needs: PublishedNeedFacts[]; checkIns: VolunteerCheckInView[]; schedule: CheckInSchedule | null; termEnded: boolean },
+): VolunteerPairingView {
+  return {
+    id: p.id,
+    organizationId: p.organizationId,
+    organizationName: extra.organizationName,
+    nickname: p.nickname,
+    roleKind: p.roleKind,
+    status: p.status,
+    startOn: p.startOn,
+    endOn: p.endOn,
+    termMonths: p.termMonths,
+    checkInEvery: p.checkInEvery,
+    renewals: p.renewals,
+    schedule: extra.schedule,
+    termEnded: extra.termEnded,
+    needs: extra.needs.map(volunteerNeed),
+    checkIns: extra.checkIns,
+  };
+}
+
+/** One need of a pairing as its organization sees it; the child's record is one (audited) link away for caseworkers. */
+export interface OrgPairingNeedView {
+  needId: string;
+  childId: string;
+  publicCode: string;
+  kind: string;
+  ageBand: string | null;
+  regionName: string | null;
+}
+
+export interface OrgCheckInView {
+  id: string;
+  occurredOn: string;
+  mode: string;
+  minutes: number;
+  /** Null when the viewer may not read notes about children (staff who are not caseworkers). */
+  notes: string | null;
+  reviewedAt: Date | null;
+  reviewNote: string | null;
+}
+
+/** A pairing as its organization sees it. */
+export interface OrgPairingView extends PairingFacts {
+  volunteerUserId: string;
+  volunteerName: string;
+  requestedByName: string;
+  statusReason: string | null;
+  closingNote: string | null;
+  schedule: CheckInSchedule | null;
+  termEnded: boolean;
+  needs: OrgPairingNeedView[];
+  checkIns: OrgCheckInView[];
+}

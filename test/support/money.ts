@@ -1,0 +1,31 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../server/config';
+import { staticProjectDirectory, type FundedProject } from '../../server/funds/project-directory';
+import { startTestApp, type TestContext } from './app';
+
+/** A test project of `organizationId` (projects are another area's; the money side reads them through its directory). */
+export function project(organizationId: string, over: Partial<FundedProject> = {}): FundedProject {
+  return { id: crypto.randomUUID(), organizationId, title: '春苗助学计划', fundingGoalFen: 5_000_000, startOn: '2026-01-01', endOn: '2026-12-31', status: 'open', ...over };
+}
+
+/** The app with a fixed set of projects and its own data directory (evidence files land there). */
+export async function startMoneyApp(opts: { projects: FundedProject[]; config?: Partial<Config>; now?: () => Date }): Promise<TestContext & { dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carebridge-money-'));
+  const list = opts.projects;
+  const ctx = await startTestApp({ config: { dataDir, ...opts.config }, now: opts.now, projectDirectory: staticProjectDirectory(list) });
+  return {
+    ...ctx,
+    dataDir,
+    close: async () => {
+      await ctx.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The smallest valid PNG (1×1), and a PDF header: evidence the sniffer accepts. */
+export const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6300010000050001' + '0d0a2db40000000049454e44ae426082', 'hex');
+export const PDF_BYTES = Buffer.from('%PDF-1.4\n% receipt\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');

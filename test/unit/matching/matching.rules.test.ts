@@ -1,0 +1,526 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  compareObjectives,
+  eligibility,
+  eligibilityGraph,
+  greedyMatches,
+  incrementalScope,
+  objectiveOf,
+  proposeMatches,
+  regionPrefix,
+  scorePair,
+  COVERAGE_POINTS,
+  REMOTE_POINTS,
+  SCORE_WEIGHTS,
+  WAITING_CAP_DAYS,
+  type MatchInput,
+  type MatchResult,
+  type Objective,
+  type OpenNeed,
+  type OpenProject,
+  type Reason,
+  type ScoreParts,
+} from '../../../server/matching/matching.rules';
+import { day, help, input, need, project, prng, randomInstance, shuffled, TODAY } from './factories';
+
+const codes = (reasons: Reason[]): string[] => reasons.map((r) => r.code);
+const notEligible = (n: OpenNeed, p: OpenProject, active = [help({ childKey: 'nobody' })]): Reason[] => {
+  const e = eligibility(n, p, active, TODAY);
+  if (e.eligible) throw new Error('expected the pair not to be eligible');
+  return e.reasons;
+};
+const pairsOf = (r: MatchResult): Array<[string, string]> => r.proposals.map((p) => [p.needId, p.projectId]);
+
+describe('eligibility', () => {
+  it('matches a need to a project that fits it in every respect', () => {
+    expect(eligibility(need(), project(), [], TODAY)).toEqual({ eligible: true });
+  });
+
+  it('requires the kind of help the need asks for', () => {
+    expect(notEligible(need({ kind: 'psychological' }), project())).toEqual([{ code: 'kind_not_offered', params: { kind: 'psychological' } }]);
+    expect(eligibility(need({ kind: 'psychological' }), project({ kinds: ['tutoring', 'psychological'] }), [], TODAY).eligible).toBe(true);
+  });
+
+  it('covers a need from any level of the region hierarchy', () => {
+    const n = need({ countyCode: '520324', townshipCode: '520324101' });
+    for (const region of ['520000', '520300', '520324', '520324101']) {
+      expect(eligibility(n, project({ regionCodes: [region] }), [], TODAY).eligible).toBe(true);
+    }
+    for (const region of ['530000', '520500', '520321', '520324102', '520324101203']) {
+      expect(codes(notEligible(n, project({ regionCodes: [region] })))).toEqual(['outside_region']);
+    }
+    // Any one of several regions is enough.
+    expect(eligibility(n, project({ regionCodes: ['530000', '520324'] }), [], TODAY).eligible).toBe(true);
+  });
+
+  it('does not place a need known only by county inside a township-level project', () => {
+    const n = need({ townshipCode: undefined });
+    expect(codes(notEligible(n, project({ regionCodes: ['520324101'] })))).toEqual(['outside_region']);
+    expect(eligibility(n, project({ regionCodes: ['520324'] }), [], TODAY).eligible).toBe(true);
+  });
+
+  it('reads region prefixes by level', () => {
+    expect(regionPrefix('520000')).toBe('52');
+    expect(regionPrefix('520300')).toBe('5203');
+    expect(regionPrefix('520324')).toBe('520324');
+    expect(regionPrefix('520324101')).toBe('520324101');
+    expect(regionPrefix('520324101203')).toBe('520324101203');
+  });
+
+  it('serves only the listed classes, or all when none are listed', () => {
+    expect(eligibility(need({ childClass: 1 }), project({ classes: [] }), [], TODAY).eligible).toBe(true);
+    expect(eligibility(need({ childClass: 1 }), project({ classes: [1, 2] }), [], TODAY).eligible).toBe(true);
+    expect(notEligible(need({ childClass: 6 }), project({ classes: [1, 2] }))).toEqual([{ code: 'class_not_covered', params: { class: 6 } }]);
+  });
+
+  it('takes the age range as inclusive', () => {
+    const p = project({ minAge: 6, maxAge: 12 });
+    expect(eligibility(need({ ageYears: 6 }), p, [], TODAY).eligible).toBe(true);
+    expect(eligibility(need({ ageYears: 12 }), p, [], TODAY).eligible).toBe(true);
+    expect(notEligible(need({ ageYears: 13 }), p)).toEqual([{ code: 'age_out_of_range', params: { age: 13, min: 6, max: 12 } }]);
+    expect(codes(notEligible(need({ ageYears: 5 }), p))).toEqual(['age_out_of_range']);
+  });
+
+  it('needs a common period from today on', () => {
+    expect(notEligible(need(), project({ start: day(-100), end: day(-1) }))).toEqual([{ code: 'project_ended', params: { until: '2026-02-28' } }]);
+    // Ending today still leaves today.
+    expect(eligibility(need(), project({ start: day(-100), end: day(0) }), [], TODAY).eligible).toBe(true);
+    // A project that starts later is fine for an open-ended need…
+    expect(eligibility(need(), project({ start: day(30), end: day(90) }), [], TODAY).eligible).toBe(true);
+    // …but not for a need that is over by then.
+    expect(notEligible(need({ end: day(20) }), project({ start: day(30), end: day(90) }))).toEqual([
+      { code: 'dates_do_not_overlap', params: { from: '2026-03-31', until: '2026-05-30' } },
+    ]);
+    expect(codes(notEligible(need({ start: day(100) }), project({ start: day(0), end: day(90) })))).toEqual(['dates_do_not_overlap']);
+  });
+
+  it('reads dates as Beijing calendar days, whether stored at UTC or Beijing midnight', () => {
+    const utcMidnightToday = new Date('2026-03-01T00:00:00Z');
+    const late = new Date('2026-03-01T23:30:00+08:00');
+    expect(eligibility(need(), project({ end: utcMidnightToday }), [], late).eligible).toBe(true);
+    expect(codes(notEligible(need(), project({ end: new Date('2026-02-28T23:59:00+08:00') })))).toEqual(['project_ended']);
+  });
+
+  it('needs a place left', () => {
+    expect(notEligible(need(), project({ remainingCapacity: 0 }))).toEqual([{ code: 'no_capacity' }]);
+  });
+
+  it('lists every rule a pair breaks', () => {
+    const reasons = notEligible(need({ kind: 'legal', ageYears: 17, childClass: 3 }), project({ regionCodes: ['110000'], classes: [1], remainingCapacity: 0, start: day(-90), end: day(-2) }));
+    expect(codes(reasons)).toEqual(['kind_not_offered', 'outside_region', 'class_not_covered', 'age_out_of_range', 'project_ended', 'no_capacity']);
+  });
+
+  describe('duplicate help', () => {
+    it('refuses a child already helped in the same kind over an overlapping period, from any organization', () => {
+      const n = need({ childKey: 'child-a' });
+      // The help was accepted by another organization's project: only the child key links them.
+      const running = help({ childKey: 'child-a', kind: 'tutoring', start: day(-20), end: day(40) });
+      expect(notEligible(n, project({ organizationId: 'org-2' }), [running])).toEqual([
+        { code: 'duplicate_help', params: { kind: 'tutoring', from: '2026-02-09', until: '2026-04-10' } },
+      ]);
+    });
+
+    it('says so when the help has no end', () => {
+      const running = help({ childKey: 'child-a', start: day(-20), end: null });
+      expect(notEligible(need({ childKey: 'child-a' }), project(), [running])).toEqual([
+        { code: 'duplicate_help_ongoing', params: { kind: 'tutoring', from: '2026-02-09' } },
+      ]);
+    });
+
+    it('allows another kind, another child, or a period that does not overlap', () => {
+      const n = need({ childKey: 'child-a' });
+      expect(eligibility(n, project(), [help({ childKey: 'child-a', kind: 'companionship' })], TODAY).eligible).toBe(true);
+      expect(eligibility(n, project(), [help({ childKey: 'child-b' })], TODAY).eligible).toBe(true);
+      // Help that ended yesterday does not overlap the help that would start today.
+      expect(eligibility(n, project(), [help({ childKey: 'child-a', start: day(-90), end: day(-1) })], TODAY).eligible).toBe(true);
+      // Help running until June does not overlap a project that starts in September.
+      const autumn = project({ start: day(190), end: day(300) });
+      expect(eligibility(n, autumn, [help({ childKey: 'child-a', start: day(-20), end: day(120) })], TODAY).eligible).toBe(true);
+    });
+  });
+});
+
+describe('scorePair', () => {
+  it('puts urgency above risk above waiting and fairness above closeness, for any values of the lower terms', () => {
+    const maxLower = (WAITING_CAP_DAYS * SCORE_WEIGHTS.waiting) + (REMOTE_POINTS + COVERAGE_POINTS) * SCORE_WEIGHTS.fairness + 3 * SCORE_WEIGHTS.closeness;
+    expect(SCORE_WEIGHTS.risk).toBeGreaterThan(maxLower);
+    expect(SCORE_WEIGHTS.urgency).toBeGreaterThan(3 * SCORE_WEIGHTS.risk + maxLower);
+    expect(SCORE_WEIGHTS.waiting).toBeGreaterThan(3 * SCORE_WEIGHTS.closeness);
+
+    // The best possible pair one urgency step down loses to the worst pair one step up.
+    const best = scorePair(need({ urgency: 2, riskLevel: 4, publishedAt: day(-400), remote: true }), project({ homeCountyCode: '520324' }), { '520324': 0 }, TODAY);
+    const worst = scorePair(need({ urgency: 3, riskLevel: 1, publishedAt: day(0), remote: false }), project({ homeCountyCode: undefined }), { '520324': 1 }, TODAY);
+    expect(worst.score).toBeGreaterThan(best.score);
+  });
+
+  it('is an integer, the weighted sum of its parts', () => {
+    const { score, parts } = scorePair(need({ urgency: 3, riskLevel: 2, publishedAt: day(-40), remote: true }), project({ homeCountyCode: '520321' }), { '520324': 0.25 }, TODAY);
+    expect(parts).toEqual<ScoreParts>({ urgency: 3, risk: 2, waiting: 40, fairness: REMOTE_POINTS + 45, closeness: 2 });
+    expect(score).toBe(3 * 100_000 + 2 * 10_000 + 40 * 4 + 105 * 4 + 2);
+    expect(Number.isInteger(score)).toBe(true);
+  });
+
+  it('caps waiting and never counts a future publication as waiting', () => {
+    expect(scorePair(need({ publishedAt: day(-1000) }), project(), {}, TODAY).parts.waiting).toBe(WAITING_CAP_DAYS);
+    expect(scorePair(need({ publishedAt: day(3) }), project(), {}, TODAY).parts.waiting).toBe(0);
+  });
+
+  it('weighs remote townships and low-coverage counties more', () => {
+    const p = project();
+    const urban = scorePair(need({ remote: false }), p, { '520324': 0.5 }, TODAY);
+    const remote = scorePair(need({ remote: true }), p, { '520324': 0.5 }, TODAY);
+    expect(remote.parts.fairness - urban.parts.fairness).toBe(REMOTE_POINTS);
+    const covered = scorePair(need(), p, { '520324': 0.9 }, TODAY);
+    const bare = scorePair(need(), p, { '520324': 0.1 }, TODAY);
+    expect(bare.score).toBeGreaterThan(covered.score);
+    // A county with no figure counts as one where nothing is being helped yet.
+    expect(scorePair(need(), p, {}, TODAY).parts.fairness).toBe(REMOTE_POINTS + COVERAGE_POINTS);
+  });
+
+  it('prefers the project home county, then city, then province', () => {
+    const n = need({ countyCode: '520324', townshipCode: undefined });
+    const close = (home?: string): number => scorePair(n, project({ regionCodes: ['520000'], homeCountyCode: home }), {}, TODAY).parts.closeness;
+    expect([close('520324'), close('520321'), close('520521'), close('530102'), close(undefined)]).toEqual([3, 2, 1, 0, 0]);
+  });
+});
+
+/** The documented objective by exhaustive search: every need to none or one eligible project, within capacities. */
+function bruteForce(inp: MatchInput): Objective {
+  const options = inp.needs.map((n) =>
+    inp.projects
+      .map((p, j) => ({ j, e: eligibility(n, p, inp.activeHelp, inp.today), parts: scorePair(n, p, inp.coverage, inp.today).parts }))
+      .filter((o) => o.e.eligible),
+  );
+  const left = inp.projects.map((p) => p.remainingCapacity);
+  const chosen: ScoreParts[] = [];
+  let best: Objective = objectiveOf([]);
+  const walk = (i: number): void => {
+    if (i === inp.needs.length) {
+      const o = objectiveOf(chosen.map((parts) => ({ parts })));
+      if (compareObjectives(o, best) > 0) best = o;
+      return;
+    }
+    walk(i + 1);
+    for (const o of options[i]) {
+      if (left[o.j] === 0) continue;
+      left[o.j]--;
+      chosen.push(o.parts);
+      walk(i + 1);
+      chosen.pop();
+      left[o.j]++;
+    }
+  };
+  walk(0);
+  return best;
+}
+
+function expectFeasible(inp: MatchInput, result: MatchResult): void {
+  const used = new Map<string, number>();
+  const needs = new Map(inp.needs.map((n) => [n.id, n]));
+  const projects = new Map(inp.projects.map((p) => [p.id, p]));
+  for (const prop of result.proposals) {
+    expect(eligibility(needs.get(prop.needId)!, projects.get(prop.projectId)!, inp.activeHelp, inp.today)).toEqual({ eligible: true });
+    expect(prop.score).toBe(scorePair(needs.get(prop.needId)!, projects.get(prop.projectId)!, inp.coverage, inp.today).score);
+    used.set(prop.projectId, (used.get(prop.projectId) ?? 0) + 1);
+  }
+  for (const [id, count] of used) expect(count).toBeLessThanOrEqual(projects.get(id)!.remainingCapacity);
+  const seen = [...result.proposals.map((p) => p.needId), ...result.unmatched.map((u) => u.needId)].sort();
+  expect(seen).toEqual(inp.needs.map((n) => n.id).sort());
+}
+
+describe('eligibilityGraph', () => {
+  it('holds exactly the pairs that eligibility() accepts', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const inp = randomInstance(500 + seed, { needs: 20, projects: 8, siblings: true });
+      let expected = 0;
+      for (const n of inp.needs) for (const p of inp.projects) if (eligibility(n, p, inp.activeHelp, inp.today).eligible) expected++;
+      expect({ seed, edges: eligibilityGraph(inp).edgeCount }).toEqual({ seed, edges: expected });
+    }
+  });
+});
+
+describe('proposeMatches', () => {
+  it('finds the assignment a greedy pass misses', () => {
+    // Greedy gives the urgent need its closest project P and leaves the other need nothing;
+    // sending the urgent need to Q instead helps both children.
+    const urgent = need({ id: 'n-urgent', urgency: 4 });
+    const other = need({ id: 'n-other', urgency: 1, countyCode: '520521', townshipCode: '520521101' });
+    const P = project({ id: 'p-near', regionCodes: ['520000'], homeCountyCode: '520324', remainingCapacity: 1 });
+    const Q = project({ id: 'p-far', regionCodes: ['520300'], homeCountyCode: '530102', remainingCapacity: 1 });
+    const inp = input({ needs: [urgent, other], projects: [P, Q] });
+
+    expect(pairsOf(greedyMatches(inp))).toEqual([['n-urgent', 'p-near']]);
+    const result = proposeMatches(inp);
+    expect(pairsOf(result)).toEqual([
+      ['n-other', 'p-near'],
+      ['n-urgent', 'p-far'],
+    ]);
+    expect(compareObjectives(objectiveOf(result.proposals), bruteForce(inp))).toBe(0);
+  });
+
+  it('reaches the documented objective on random small instances (checked by exhaustive search)', () => {
+    let beatGreedy = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const inp = randomInstance(seed, { needs: 4 + (seed % 4), projects: 2 + (seed % 3) });
+      const result = proposeMatches(inp);
+      expectFeasible(inp, result);
+      expect({ seed, objective: objectiveOf(result.proposals) }).toEqual({ seed, objective: bruteForce(inp) });
+      const greedy = objectiveOf(greedyMatches(inp).proposals);
+      expect(compareObjectives(objectiveOf(result.proposals), greedy)).toBeGreaterThanOrEqual(0);
+      if (compareObjectives(objectiveOf(result.proposals), greedy) > 0) beatGreedy++;
+    }
+    // The instances are tight enough that greedy is often not optimal.
+    expect(beatGreedy).toBeGreaterThan(20);
+  });
+
+  it('lets no amount of lower terms outweigh one step of urgency, summed over many needs', () => {
+    // One project place. The urgency-3 need is alone; the urgency-2 ones wait long in remote
+    // townships with no coverage, close to home — whichever is chosen, only one gets the place.
+    const urgent = need({ id: 'n-u3', urgency: 3, riskLevel: 1, publishedAt: day(0), remote: false, countyCode: '520521', townshipCode: undefined });
+    const others = Array.from({ length: 20 }, (_, k) => need({ id: `n-u2-${k}`, urgency: 2, riskLevel: 4, publishedAt: day(-300), remote: true }));
+    const P = project({ id: 'p', regionCodes: ['520000'], remainingCapacity: 1 });
+    expect(pairsOf(proposeMatches(input({ needs: [...others, urgent], projects: [P], coverage: { '520521': 1 } })))).toEqual([['n-u3', 'p']]);
+
+    // Chains: a more urgent need displacing two long-waiting needs along an augmenting path,
+    // with cardinality kept, must still win over their waiting and closeness.
+    const a = need({ id: 'a', urgency: 2, riskLevel: 1, publishedAt: day(0), remote: false });
+    const b = need({ id: 'b', urgency: 1, riskLevel: 1, publishedAt: day(-200), remote: true, countyCode: '520321', townshipCode: undefined });
+    const c = need({ id: 'c', urgency: 1, riskLevel: 1, publishedAt: day(-200), remote: true, kind: 'companionship' });
+    const P1 = project({ id: 'p1', kinds: ['tutoring'], regionCodes: ['520300'], remainingCapacity: 1, homeCountyCode: '520321' });
+    const P2 = project({ id: 'p2', kinds: ['companionship'], regionCodes: ['520324'], remainingCapacity: 1 });
+    const result = proposeMatches(input({ needs: [a, b, c], projects: [P1, P2] }));
+    expect(pairsOf(result)).toEqual([
+      ['a', 'p1'],
+      ['c', 'p2'],
+    ]);
+  });
+
+  it('gives remote and low-coverage children the place when urgency and risk are equal', () => {
+    const P = project({ id: 'p', remainingCapacity: 1 });
+    const town = need({ id: 'n-town', remote: false, publishedAt: day(-30) });
+    const village = need({ id: 'n-village', remote: true, publishedAt: day(-30) });
+    expect(pairsOf(proposeMatches(input({ needs: [town, village], projects: [P] })))).toEqual([['n-village', 'p']]);
+
+    const covered = need({ id: 'n-covered', countyCode: '520321', townshipCode: undefined, remote: false });
+    const bare = need({ id: 'n-bare', countyCode: '520322', townshipCode: undefined, remote: false });
+    const coverage = { '520321': 0.8, '520322': 0.1 };
+    const result = proposeMatches(input({ needs: [covered, bare], projects: [P], coverage }));
+    expect(pairsOf(result)).toEqual([['n-bare', 'p']]);
+    expect(result.proposals[0].reasons).toContainEqual({ code: 'low_coverage', params: { percent: 10 } });
+  });
+
+  it('explains each proposal in reason codes', () => {
+    const n = need({ id: 'n1', urgency: 4, riskLevel: 3, publishedAt: day(-40), remote: true });
+    const result = proposeMatches(input({ needs: [n], projects: [project({ id: 'p1' })], coverage: { '520324': 0.2 } }));
+    expect(result.proposals[0].reasons).toEqual([
+      { code: 'urgency', params: { level: 4 } },
+      { code: 'risk', params: { level: 3 } },
+      { code: 'waiting', params: { days: 40 } },
+      { code: 'remote_township' },
+      { code: 'low_coverage', params: { percent: 20 } },
+      { code: 'same_county' },
+    ]);
+  });
+
+  it('says why a need got no proposal', () => {
+    const running = help({ childKey: 'helped', start: day(-10), end: null });
+    const result = proposeMatches(
+      input({
+        needs: [
+          need({ id: 'n-legal', kind: 'legal' }),
+          need({ id: 'n-old', ageYears: 17 }),
+          need({ id: 'n-helped', childKey: 'helped' }),
+          need({ id: 'n-first', urgency: 4 }),
+          need({ id: 'n-second', urgency: 1 }),
+        ],
+        projects: [project({ id: 'p1', maxAge: 15, remainingCapacity: 1 }), project({ id: 'p2', maxAge: 12, remainingCapacity: 0 })],
+        activeHelp: [running],
+      }),
+    );
+    expect(pairsOf(result)).toEqual([['n-first', 'p1']]);
+    const why = Object.fromEntries(result.unmatched.map((u) => [u.needId, u.reasons]));
+    expect(why['n-legal']).toEqual([{ code: 'no_project_in_region', params: { kind: 'legal' } }]);
+    expect(why['n-old']).toEqual([
+      { code: 'no_eligible_project', params: { count: 2 } },
+      { code: 'age_out_of_range', params: { age: 17, min: 6, max: 15 } },
+      { code: 'no_capacity' },
+    ]);
+    expect(why['n-helped']).toEqual([
+      { code: 'no_eligible_project', params: { count: 2 } },
+      { code: 'duplicate_help_ongoing', params: { kind: 'tutoring', from: '2026-02-19' } },
+      { code: 'no_capacity' },
+    ]);
+    expect(why['n-second']).toEqual([{ code: 'capacity_taken', params: { count: 1 } }]);
+  });
+
+  it('matches only one of two needs published for the same child and kind by two organizations', () => {
+    // Two caseworkers' organizations know the same child; the shared child key links the needs.
+    const first = need({ id: 'n-a', childKey: 'same-child', urgency: 3 });
+    const second = need({ id: 'n-b', childKey: 'same-child', urgency: 2 });
+    const result = proposeMatches(input({ needs: [first, second], projects: [project({ id: 'p1' }), project({ id: 'p2', organizationId: 'org-2' })] }));
+    expect(pairsOf(result)).toEqual([['n-a', 'p1']]);
+    expect(result.unmatched).toEqual([{ needId: 'n-b', reasons: [{ code: 'duplicate_need' }] }]);
+
+    // The one that stands is the better-ranked one that can be matched at all.
+    const blocked = need({ id: 'n-c', childKey: 'other-child', urgency: 4, ageYears: 17 });
+    const open = need({ id: 'n-d', childKey: 'other-child', urgency: 1 });
+    expect(pairsOf(proposeMatches(input({ needs: [blocked, open], projects: [project({ id: 'p1' })] })))).toEqual([['n-d', 'p1']]);
+
+    // Different kinds, or periods that do not overlap, are not duplicates.
+    const tutoring = need({ id: 'n-e', childKey: 'third', kind: 'tutoring' });
+    const talk = need({ id: 'n-f', childKey: 'third', kind: 'psychological' });
+    const spring = need({ id: 'n-g', childKey: 'fourth', end: day(60) });
+    const autumn = need({ id: 'n-h', childKey: 'fourth', start: day(180) });
+    const p = project({ id: 'p9', kinds: ['tutoring', 'psychological'], end: day(400) });
+    expect(proposeMatches(input({ needs: [tutoring, talk, spring, autumn], projects: [p] })).proposals).toHaveLength(4);
+  });
+
+  it('never proposes a child help of a kind already running, even from another organization', () => {
+    const running = help({ childKey: 'child-r', kind: 'tutoring', start: day(-30), end: day(30), });
+    const result = proposeMatches(input({ needs: [need({ id: 'n1', childKey: 'child-r' })], projects: [project({ id: 'p1', organizationId: 'org-9' })], activeHelp: [running] }));
+    expect(result.proposals).toEqual([]);
+    expect(result.unmatched[0].reasons).toContainEqual({ code: 'duplicate_help', params: { kind: 'tutoring', from: '2026-01-30', until: '2026-03-31' } });
+  });
+
+  it('gives the same output for the same input in any order', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const inp = randomInstance(1000 + seed, { needs: 40, projects: 12, siblings: true, maxCapacity: 4 });
+      const reordered: MatchInput = {
+        ...inp,
+        needs: shuffled(inp.needs, seed),
+        projects: shuffled(inp.projects, seed + 1).map((p) => ({ ...p, kinds: [...p.kinds].reverse(), regionCodes: [...p.regionCodes].reverse(), classes: [...p.classes].reverse() })),
+        activeHelp: shuffled(inp.activeHelp, seed + 2),
+      };
+      expect(proposeMatches(reordered)).toEqual(proposeMatches(inp));
+    }
+  });
+
+  it('fills project capacities on larger instances, and never does worse than greedy', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const inp = randomInstance(2000 + seed, { needs: 300, projects: 40, siblings: true, maxCapacity: 6 });
+      const result = proposeMatches(inp);
+      expectFeasible(inp, result);
+      const greedy = greedyMatches(inp);
+      expect(compareObjectives(objectiveOf(result.proposals), objectiveOf(greedy.proposals))).toBeGreaterThanOrEqual(0);
+      // Never fewer of the most urgent needs covered: a matroid basis chosen best-first has the most of every top class.
+      const urgent = (r: MatchResult): number => r.proposals.filter((p) => p.parts.urgency === 4).length;
+      expect(urgent(result)).toBeGreaterThanOrEqual(urgent(greedy));
+    }
+  });
+
+  it('refuses malformed levels rather than score them', () => {
+    expect(() => proposeMatches(input({ needs: [need({ urgency: 5 })] }))).toThrow(RangeError);
+    expect(() => proposeMatches(input({ needs: [need({ riskLevel: 0 })] }))).toThrow(RangeError);
+    expect(() => proposeMatches(input({ needs: [need({ id: 'x' }), need({ id: 'x' })] }))).toThrow(/twice/);
+  });
+});
+
+describe('incrementalScope', () => {
+  type Change = { label: string; after: MatchInput; changed: { needIds?: string[]; projectIds?: string[] } };
+
+  function changes(before: MatchInput, seed: number): Change[] {
+    const r = prng(seed);
+    const pickNeed = (): OpenNeed => before.needs[Math.floor(r() * before.needs.length)];
+    const pickProject = (): OpenProject => before.projects[Math.floor(r() * before.projects.length)];
+    const withNeed = (n: OpenNeed): MatchInput => ({ ...before, needs: before.needs.map((x) => (x.id === n.id ? n : x)) });
+    const withProject = (p: OpenProject): MatchInput => ({ ...before, projects: before.projects.map((x) => (x.id === p.id ? p : x)) });
+    const n1 = pickNeed();
+    const n2 = pickNeed();
+    const n3 = pickNeed();
+    const p1 = pickProject();
+    const p2 = pickProject();
+    const p3 = pickProject();
+    const fresh = need({ id: `n-new-${seed}`, childKey: n3.childKey, kind: n3.kind, countyCode: n3.countyCode, townshipCode: n3.townshipCode, urgency: 4 });
+    return [
+      { label: 'need moved to another county', after: withNeed({ ...n1, countyCode: '520521', townshipCode: undefined }), changed: { needIds: [n1.id] } },
+      { label: 'need urgency raised', after: withNeed({ ...n2, urgency: 4, riskLevel: 4 }), changed: { needIds: [n2.id] } },
+      { label: 'need withdrawn', after: { ...before, needs: before.needs.filter((x) => x.id !== n2.id) }, changed: { needIds: [n2.id] } },
+      { label: 'need published', after: { ...before, needs: [...before.needs, fresh] }, changed: { needIds: [fresh.id] } },
+      { label: 'project capacity to zero', after: withProject({ ...p1, remainingCapacity: 0 }), changed: { projectIds: [p1.id] } },
+      { label: 'project capacity up', after: withProject({ ...p2, remainingCapacity: p2.remainingCapacity + 3 }), changed: { projectIds: [p2.id] } },
+      { label: 'project age range changed', after: withProject({ ...p3, minAge: 12, maxAge: 14 }), changed: { projectIds: [p3.id] } },
+      { label: 'project closed', after: { ...before, projects: before.projects.filter((x) => x.id !== p3.id) }, changed: { projectIds: [p3.id] } },
+      {
+        label: 'help accepted for a child',
+        after: { ...before, activeHelp: [...before.activeHelp, { childKey: n1.childKey, kind: n1.kind, start: day(0), end: null }] },
+        changed: { needIds: before.needs.filter((x) => x.childKey === n1.childKey).map((x) => x.id) },
+      },
+    ];
+  }
+
+  const restrict = (r: MatchResult, ids: Set<string>, keep: boolean): MatchResult => ({
+    proposals: r.proposals.filter((p) => ids.has(p.needId) === keep),
+    unmatched: r.unmatched.filter((u) => ids.has(u.needId) === keep),
+  });
+
+  it('re-solves only the touched components, with the same result as a full re-solve', () => {
+    let partial = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const before = randomInstance(3000 + seed, { needs: 60, projects: 25, siblings: true, maxCapacity: 3 });
+      const old = proposeMatches(before);
+      for (const { label, after, changed } of changes(before, seed)) {
+        const full = proposeMatches(after);
+        const scope = incrementalScope(changed, after, before);
+        const ids = new Set(scope.needIds);
+        const resolved = proposeMatches(scope.input);
+        // Inside the scope: the re-solve is the full solve.
+        expect({ seed, label, result: resolved }).toEqual({ seed, label, result: restrict(full, ids, true) });
+        // Outside it: what was proposed before still stands.
+        const oldIds = new Set(before.needs.map((n) => n.id));
+        const untouched = new Set(after.needs.filter((n) => !ids.has(n.id) && oldIds.has(n.id)).map((n) => n.id));
+        expect({ seed, label, result: restrict(old, untouched, true) }).toEqual({ seed, label, result: restrict(full, untouched, true) });
+        expect(after.needs.filter((n) => !oldIds.has(n.id) && !ids.has(n.id))).toEqual([]);
+        if (ids.size < after.needs.length) partial++;
+      }
+    }
+    // The instances are sparse enough that most scopes are real parts, not everything.
+    expect(partial).toBeGreaterThan(100);
+  });
+
+  it('returns the component of a changed need and nothing unconnected', () => {
+    const a = need({ id: 'a', countyCode: '520324' });
+    const b = need({ id: 'b', countyCode: '520324' });
+    const far = need({ id: 'far', countyCode: '520521', townshipCode: undefined });
+    const P = project({ id: 'P', regionCodes: ['520324'] });
+    const Q = project({ id: 'Q', regionCodes: ['520521'] });
+    const inp = input({ needs: [a, b, far], projects: [P, Q] });
+    const scope = incrementalScope({ needIds: ['a'] }, inp);
+    expect(scope.needIds).toEqual(['a', 'b']);
+    expect(scope.projectIds).toEqual(['P']);
+    expect(scope.input.projects.map((p) => p.id)).toEqual(['P']);
+  });
+});
+
+describe('reason messages', () => {
+  const root = path.join(__dirname, '../../../server/lib/locales');
+  const zh = JSON.parse(fs.readFileSync(path.join(root, 'zh-CN/matching.json'), 'utf8')) as Record<string, string>;
+  const en = JSON.parse(fs.readFileSync(path.join(root, 'en/matching.json'), 'utf8')) as Record<string, string>;
+
+  it('exist in Chinese and English for every reason the engine gives, with the placeholders its params fill', () => {
+    const seen = new Map<string, Set<string>>();
+    const note = (reasons: Reason[]): void => {
+      for (const r of reasons) seen.set(r.code, new Set(Object.keys(r.params ?? {})));
+    };
+    for (let seed = 1; seed <= 200; seed++) {
+      const inp = randomInstance(seed, { needs: 8, projects: 4, siblings: true });
+      const result = proposeMatches(inp);
+      result.proposals.forEach((p) => note(p.reasons));
+      result.unmatched.forEach((u) => note(u.reasons));
+      for (const n of inp.needs) for (const p of inp.projects) {
+        const e = eligibility(n, p, inp.activeHelp, inp.today);
+        if (!e.eligible) note(e.reasons);
+      }
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(20);
+    for (const [code, params] of seen) {
+      for (const dict of [zh, en]) {
+        const text = dict[`matching.reason.${code}`];
+        expect({ code, text: typeof text }).toEqual({ code, text: 'string' });
+        const placeholders = new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
+        expect({ code, placeholders: [...placeholders].sort() }).toEqual({ code, placeholders: [...params].sort() });
+      }
+    }
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+  });
+});
