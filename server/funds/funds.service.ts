@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { disclosures } from '../db/schema';
+import { disclosures, helpRecords, projects as projectsTable } from '../db/schema';
 import type { AuditService } from '../audit/audit.service';
 import type { DonationsService, PublicGift } from '../donations/donations.service';
 import type { ExpendituresService, PostedExpenditure } from '../expenditures/expenditures.service';
@@ -84,6 +84,20 @@ export class FundsService {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /**
+   * How many children a project (or all of an organization's projects) has helped: distinct
+   * children with a help record, running or closed — a count, never who. The same child
+   * registered by two organizations shares one child key, so is counted once.
+   */
+  private async childrenHelped(scope: { projectId?: string; organizationId?: string }): Promise<number> {
+    const [{ n }] = await this.deps.db
+      .select({ n: sql<number>`count(distinct ${helpRecords.childKey})::int` })
+      .from(helpRecords)
+      .innerJoin(projectsTable, eq(projectsTable.id, helpRecords.projectId))
+      .where(scope.projectId ? eq(helpRecords.projectId, scope.projectId) : eq(projectsTable.organizationId, scope.organizationId!));
+    return n;
+  }
+
   /** The public report of one project's money. */
   async projectReport(projectId: string): Promise<FundReport> {
     const project = (await this.deps.projects.find([projectId])).get(projectId);
@@ -106,7 +120,7 @@ export class FundsService {
       generatedAt: today,
       head,
       giftCount: counted.gifts,
-      childrenHelped: null,
+      childrenHelped: await this.childrenHelped({ projectId }),
       disclosures: published,
       disclosureStatus: projectDisclosureStatus(project, published, today),
       annualStatus: null,
@@ -147,7 +161,7 @@ export class FundsService {
       generatedAt: today,
       head,
       giftCount: counted.gifts,
-      childrenHelped: null,
+      childrenHelped: await this.childrenHelped({ organizationId }),
       disclosures: published,
       disclosureStatus: null,
       annualStatus: annualReportStatus(firstYear, published.filter((d) => d.projectId === null), today),

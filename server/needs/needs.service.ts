@@ -15,6 +15,7 @@ import { findPii, redactPreview, type PiiSpan } from './scrub.rules';
 import { canTransition, needDescriptionContext, newPublicCode, PUBLIC_STATUSES, type NeedStatus } from './needs.rules';
 import type { CaseworkerNeedView, PublicNeedView } from './needs.projections';
 import type { RealtimeHub } from '../realtime/hub';
+import type { Logger } from '../lib/logger';
 
 /** Publication refused because the description may identify someone; carries the spans to show. */
 export class PiiFoundError extends RuleViolationError {
@@ -31,6 +32,9 @@ export interface NeedsDeps {
   kAnonymity: number;
   /** Pushes the board's live count; absent in scripts. */
   hub?: RealtimeHub;
+  /** Re-runs matching for a newly published need (matching depends on needs, so it arrives as a callback). */
+  rematch?: (scope: { needIds: string[] }) => Promise<unknown>;
+  logger?: Logger;
   now?: () => Date;
 }
 
@@ -135,6 +139,8 @@ export class NeedsService {
       return { publicCode, visible: after.visible, heldBackReason: after.heldBackReason };
     });
     await this.announceBoardCount();
+    // Matching failing must not undo a publication that has committed; the scheduled run catches up.
+    await this.deps.rematch?.({ needIds: [needId] }).catch((err) => this.deps.logger?.warn('matching after publication failed', { err }));
     return result;
   }
 
