@@ -16,7 +16,7 @@ async function main() {
       process.exitCode = 1;
       return;
     }
-    console.log(formatDemoLogins(await seedDemo({ db: database.db, children: services.children, needs: services.needs, matching: services.matching, money: services })));
+    console.log(formatDemoLogins(await seedDemo({ db: database.db, children: services.children, needs: services.needs, matching: services.matching, money: services, volunteers: services })));
   } finally {
     await database.close();
   }

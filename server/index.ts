@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   const { app, services, state, sessionMiddleware } = createApp({ config, database, logger });
   if (config.seedDemo && (await services.accounts.count()) === 0) {
-    const logins = await seedDemo({ db: database.db, children: services.children, needs: services.needs, matching: services.matching, money: services });
+    const logins = await seedDemo({ db: database.db, children: services.children, needs: services.needs, matching: services.matching, money: services, volunteers: services });
     logger.info('demo data seeded', { accounts: logins.length });
     process.stdout.write(formatDemoLogins(logins) + '\n');
   }

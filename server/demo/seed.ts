@@ -5,6 +5,7 @@ import { seedChildren } from './county';
 import { seedProjects } from './projects';
 import { seedMoney, type MoneyDemoDeps } from './money';
 import type { MatchingService } from '../matching/matching.service';
+import { seedVolunteers, type VolunteerDemoDeps } from './volunteers';
 import { memberships, organizations, users } from '../db/schema';
 import type { OrgRole } from '../lib/authorization';
 import { hashPassword } from '../lib/passwords';
@@ -47,7 +48,7 @@ export interface DemoLogin {
 }
 
 /** Fills an empty database with a living demo county. Returns the demo log-ins to print. */
-export async function seedDemo(deps: { db: Database; children: ChildrenService; needs: NeedsService; matching?: MatchingService; money?: MoneyDemoDeps }): Promise<DemoLogin[]> {
+export async function seedDemo(deps: { db: Database; children: ChildrenService; needs: NeedsService; matching?: MatchingService; money?: MoneyDemoDeps; volunteers?: VolunteerDemoDeps }): Promise<DemoLogin[]> {
   const { db } = deps;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const ids = await db.transaction(async (tx) => {
@@ -85,6 +86,9 @@ export async function seedDemo(deps: { db: Database; children: ChildrenService; 
   }
   if (deps.money) {
     await seedMoney(deps.money, { charityId: ids.orgIds.get('charity')!, financeUserId: ids.userIds.get('finance@carebridge.demo')!, approverUserId: ids.userIds.get('charity@carebridge.demo')!, donorUserId: ids.userIds.get('donor@carebridge.demo')!, password: DEMO_PASSWORD });
+  }
+  if (deps.volunteers) {
+    await seedVolunteers(db, deps.volunteers, { volunteerId: ids.userIds.get('volunteer@carebridge.demo')!, charityId: ids.orgIds.get('charity')!, coordinatorId: ids.userIds.get('staff@carebridge.demo')!, caseworkerId: ids.userIds.get('charity@carebridge.demo')! });
   }
   return PEOPLE.map((p) => ({ email: p.email, password: DEMO_PASSWORD, what: p.what }));
 }

@@ -5,7 +5,7 @@
  * travel" can be compared with when nobody's address is known.
  */
 import { regionPrefix } from '../matching/matching.rules';
-import { ROLE_SKILL, type RoleKind } from './volunteers.rules';
+import { ROLE_SKILL, skillCodeOf, type RoleKind } from './volunteers.rules';
 
 /** Roles that work over video as well as in person; an online-only volunteer fits only these. */
 export const REMOTE_CAPABLE_ROLES: readonly string[] = ['tutor', 'counselor'];
@@ -45,8 +45,8 @@ export interface RankedRole {
   score: number;
   closeness: Closeness | 'online';
   reasons: FitReason[];
-  /** Required skills the volunteer did not list (shown, not disqualifying). */
-  missing: string[];
+  /** Required skills the volunteer did not list (shown, not disqualifying): a known code, or the project's own words. */
+  missing: Array<{ skill: string; known: boolean }>;
 }
 
 /** How near the volunteer's county is to the nearest of a project's regions. */
@@ -67,7 +67,7 @@ const CLOSENESS_POINTS: Record<Closeness | 'online', number> = { county: 30, cit
  * The open roles that fit a volunteer, best first. A role fits when it has places left, the
  * volunteer offers its core skill (a tutor role needs tutoring), and it is within the
  * volunteer's travel distance — or, for an online-only volunteer, the role can be done over
- * video. Score: each required skill offered +30 (missing −40), already qualified for this kind
+ * video. Required skills written in words ("小学数学") count as the code they name. Score: each required skill offered +30 (missing −40), already qualified for this kind
  * by the role's organization +50, nearer is better.
  */
 export function rankRoles(v: VolunteerFit, roles: readonly OpenRole[]): RankedRole[] {
@@ -88,9 +88,9 @@ export function rankRoles(v: VolunteerFit, roles: readonly OpenRole[]): RankedRo
         where = 'online';
       }
     }
-    const required = [...new Set([...(core ? [core] : []), ...role.requiredSkills.map((s) => s.toLowerCase())])];
+    const required = [...new Set([...(core ? [core] : []), ...role.requiredSkills.map((s) => skillCodeOf(s) ?? s.trim())])];
     const matched = required.filter((s) => offered.has(s));
-    const missing = required.filter((s) => !offered.has(s));
+    const missing = required.filter((s) => !offered.has(s)).map((skill) => ({ skill, known: skillCodeOf(skill) === skill }));
     const reasons: FitReason[] = [{ code: `volunteers.fit.${where}` }];
     if (matched.length) reasons.push({ code: 'volunteers.fit.skills', params: { count: matched.length } });
     const qualified = (v.qualified.get(role.organizationId) ?? []).includes(role.roleKind);

@@ -13,7 +13,7 @@ import { CHILD_RECORD_ROLES, type ChildrenService } from '../children/children.s
 import { PUBLIC_STATUSES } from '../needs/needs.rules';
 import { canApply, checkInSchedule, LIVE_PAIRING_STATUSES, nicknameRevealsName, renewedEnd, statusAfter, SUSPENDED_EXPIRED, termEnd, termEnded, VOLUNTEER_VISIBLE_STATUSES, type CheckInEvery, type CheckInSchedule, type PairingStatus } from './pairings.rules';
 import { PAIRING_APPROVERS, VOLUNTEER_COORDINATORS } from './volunteers.rules';
-import { volunteerPairingView, type OrgCheckInView, type OrgPairingNeedView, type OrgPairingView, type PublishedNeedFacts, type VolunteerPairingView } from './volunteers.projections';
+import { pairingFacts, volunteerPairingView, type OrgCheckInView, type OrgPairingNeedView, type OrgPairingView, type PublishedNeedFacts, type VolunteerPairingView } from './volunteers.projections';
 import type { CheckInInput, PairingChangeInput, PairingInput } from './volunteers.schemas';
 import type { VettingService } from './vetting.service';
 import { findContacts } from './contacts.rules';
@@ -60,6 +60,12 @@ export class PairingsService {
   }
 
   private checkInContext = (id: string) => `check_ins.notes:${id}`;
+
+  /** Encrypts check-in notes the way recordCheckIn stores them (for the demo seed, which backdates them). */
+  sealCheckInNotes(checkInId: string, notes: string): string {
+    return this.deps.cipher.encrypt(notes, this.checkInContext(checkInId));
+  }
+
   private reviewContext = (id: string) => `check_ins.review_note:${id}`;
   private today = () => this.deps.vetting.today();
 
@@ -170,7 +176,7 @@ export class PairingsService {
     await this.deps.db.transaction(async (tx) => {
       const p = await this.own(tx, organizationId, pairingId);
       if (p.status !== 'requested') this.refuse(p.status, t);
-      if (p.requestedBy === actor.userId) throw new RuleViolationError('volunteers.pairing.approve_own_request');
+      if (p.requestedBy === actor.userId || p.volunteerUserId === actor.userId) throw new RuleViolationError('volunteers.pairing.approve_own_request');
       await this.deps.vetting.requireVetted(organizationId, p.volunteerUserId, p.roleKind, t, tx);
       const startOn = this.today();
       await tx.update(pairings).set({ status: 'active', startOn, endOn: termEnd(startOn, p.termMonths), decidedBy: actor.userId, decidedAt: this.now(), updatedAt: this.now() }).where(eq(pairings.id, pairingId));
@@ -295,7 +301,7 @@ export class PairingsService {
       reviewNote: canReadNotes && c.reviewNote ? this.deps.cipher.decrypt(c.reviewNote, this.reviewContext(c.id)) : null,
     }));
     return {
-      ...this.facts(p),
+      ...pairingFacts(p),
       volunteerUserId: p.volunteerUserId,
       volunteerName: nameOf(p.volunteerUserId),
       requestedByName: nameOf(p.requestedBy),
@@ -308,10 +314,6 @@ export class PairingsService {
       canApprove,
       canReadNotes,
     };
-  }
-
-  private facts(p: PairingRow) {
-    return { id: p.id, organizationId: p.organizationId, nickname: p.nickname, roleKind: p.roleKind, status: p.status, startOn: p.startOn, endOn: p.endOn, termMonths: p.termMonths, checkInEvery: p.checkInEvery, renewals: p.renewals };
   }
 
   /** The pairings a volunteer sees (approved and not ended), as VolunteerPairingView; `pairingId` narrows to one. */
@@ -337,7 +339,7 @@ export class PairingsService {
     ]);
     const today = this.today();
     return rows.map(({ p, organizationName }) =>
-      volunteerPairingView(this.facts(p), {
+      volunteerPairingView(p, {
         organizationName,
         needs: needRows.filter((n) => n.pairingId === p.id) satisfies PublishedNeedFacts[],
         checkIns: checkInRows

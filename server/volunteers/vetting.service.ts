@@ -122,10 +122,13 @@ export class VettingService {
   /**
    * The organization records its vetting of a volunteer who joined it. A background check without
    * a stated expiry is stored with the default one, so every stored check has an expiry. Dates in
-   * the future (other than the expiry) are refused, naming the field; nothing is changed.
+   * the future (other than the expiry) are refused, naming the field; nothing is changed. Nobody
+   * records their own vetting.
    */
   async record(viewer: Viewer, organizationId: string, volunteerUserId: string, input: VettingInput, t: Translate): Promise<VettingView> {
     const { actor } = requireOrgRole(viewer, organizationId, VOLUNTEER_COORDINATORS);
+    // A member who also volunteers is vetted by a colleague, like anyone else.
+    if (volunteerUserId === actor.userId) throw new RuleViolationError('volunteers.vetting.own');
     const problems = vettingInputProblems(input, this.today());
     if (problems.length > 0) {
       throw new ValidationError(Object.fromEntries(problems.map((p) => [p.field, t('validation.field', { label: t(`fields.${p.field}`), message: t(p.code) })])));

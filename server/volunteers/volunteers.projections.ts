@@ -42,26 +42,7 @@ export interface VolunteerCheckInView {
   reviewed: boolean;
 }
 
-/** A pairing as the paired volunteer sees it. */
-export interface VolunteerPairingView {
-  id: string;
-  organizationId: string;
-  organizationName: string;
-  nickname: string;
-  roleKind: string;
-  status: string;
-  startOn: string | null;
-  endOn: string | null;
-  termMonths: number;
-  checkInEvery: string;
-  renewals: number;
-  schedule: CheckInSchedule | null;
-  termEnded: boolean;
-  needs: VolunteerNeedView[];
-  checkIns: VolunteerCheckInView[];
-}
-
-/** The pairing row's fields a volunteer may see (never who requested or approved it, nor the closing note). */
+/** The pairing row's fields either side may see (never who requested or approved it, nor the closing note). */
 export interface PairingFacts {
   id: string;
   organizationId: string;
@@ -75,6 +56,29 @@ export interface PairingFacts {
   renewals: number;
 }
 
+/** Picks PairingFacts out of a pairing row field by field, so nothing else of the row travels. */
+export const pairingFacts = (p: PairingFacts): PairingFacts => ({
+  id: p.id,
+  organizationId: p.organizationId,
+  nickname: p.nickname,
+  roleKind: p.roleKind,
+  status: p.status,
+  startOn: p.startOn,
+  endOn: p.endOn,
+  termMonths: p.termMonths,
+  checkInEvery: p.checkInEvery,
+  renewals: p.renewals,
+});
+
+/** A pairing as the paired volunteer sees it. */
+export interface VolunteerPairingView extends PairingFacts {
+  organizationName: string;
+  schedule: CheckInSchedule | null;
+  termEnded: boolean;
+  needs: VolunteerNeedView[];
+  checkIns: VolunteerCheckInView[];
+}
+
 /** The need as the volunteer may see it: a held-back need shows its kind alone. */
 export const volunteerNeed = (n: PublishedNeedFacts): VolunteerNeedView =>
   n.visible ? { kind: n.kind, ageBand: n.ageBand, regionName: n.regionCode ? fullName(n.regionCode) : null, description: n.description } : { kind: n.kind, ageBand: null, regionName: null, description: null };
@@ -84,23 +88,7 @@ export function volunteerPairingView(
   p: PairingFacts,
   extra: { organizationName: string; needs: PublishedNeedFacts[]; checkIns: VolunteerCheckInView[]; schedule: CheckInSchedule | null; termEnded: boolean },
 ): VolunteerPairingView {
-  return {
-    id: p.id,
-    organizationId: p.organizationId,
-    organizationName: extra.organizationName,
-    nickname: p.nickname,
-    roleKind: p.roleKind,
-    status: p.status,
-    startOn: p.startOn,
-    endOn: p.endOn,
-    termMonths: p.termMonths,
-    checkInEvery: p.checkInEvery,
-    renewals: p.renewals,
-    schedule: extra.schedule,
-    termEnded: extra.termEnded,
-    needs: extra.needs.map(volunteerNeed),
-    checkIns: extra.checkIns,
-  };
+  return { ...pairingFacts(p), organizationName: extra.organizationName, schedule: extra.schedule, termEnded: extra.termEnded, needs: extra.needs.map(volunteerNeed), checkIns: extra.checkIns };
 }
 
 /** One need of a pairing as its organization sees it; the child's record is one (audited) link away for caseworkers. */

@@ -17,6 +17,42 @@ export const DAY_PARTS = ['morning', 'afternoon', 'evening'] as const;
 export type DayPart = (typeof DAY_PARTS)[number];
 export const WEEK_DAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 
+/**
+ * Words a project may write a required skill in (roles are typed by people: "小学数学", "心理咨询").
+ * A required skill containing one of these words asks for that skill code.
+ */
+const SKILL_WORDS: Record<string, readonly string[]> = {
+  tutoring: ['辅导', '家教', '课业', '作业'],
+  psychological: ['心理', '疏导', '咨询', '心理辅导'],
+  companionship: ['陪伴', '关爱', '爱心家长'],
+  medical: ['医疗', '康复', '护理', '医生', '护士'],
+  legal: ['法律', '律师'],
+  arts: ['艺术', '绘画', '书法', '舞蹈', '手工'],
+  sport: ['体育', '运动', '篮球', '足球'],
+  chinese: ['语文', '阅读', '作文'],
+  math: ['数学'],
+  english: ['英语'],
+  science: ['科学', '物理', '化学', '生物'],
+  history: ['历史'],
+  geography: ['地理'],
+  music: ['音乐', '唱歌', '乐器'],
+  art: ['美术'],
+  pe: ['体育课'],
+  it: ['信息技术', '电脑', '编程'],
+};
+
+/** The skill or subject code a required skill names (itself when it already is one), or null when it names none we know. */
+export function skillCodeOf(required: string): string | null {
+  const word = required.trim().toLowerCase();
+  if ((SKILLS as readonly string[]).includes(word) || (TUTORING_SUBJECTS as readonly string[]).includes(word)) return word;
+  // The longest word found decides ("心理辅导" is psychological, not tutoring); on a tie subjects win ("小学数学" is math).
+  let best: { code: string; length: number } | null = null;
+  for (const code of [...TUTORING_SUBJECTS, ...SKILLS]) {
+    for (const w of SKILL_WORDS[code] ?? []) if (word.includes(w) && (!best || w.length > best.length)) best = { code, length: w.length };
+  }
+  return best?.code ?? null;
+}
+
 /** Weekly availability as form values "3-evening" (Wednesday evening). */
 export const availabilityKey = (day: number, part: DayPart): string => `${day}-${part}`;
 

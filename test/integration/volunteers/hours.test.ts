@@ -6,11 +6,27 @@ import { activePairing, signUpAndJoin, volunteerWorld, type VolunteerWorld } fro
 
 let w: VolunteerWorld;
 let pairingId: string;
+let projectId: string;
+let roleId: string;
 beforeAll(async () => {
   w = await volunteerWorld();
   await signUpAndJoin(w);
   pairingId = await activePairing(w);
   w.clock.set('2026-06-20');
+  // A help project of the organization with two volunteer roles (written directly: the projects area is not under test).
+  const [project] = await db()
+    .insert(projects)
+    .values({ organizationId: w.orgId, title: '山花伴读计划', description: '每周陪伴阅读', needKinds: ['companionship', 'tutoring'], regionCodes: ['520324'], minAge: 6, maxAge: 14, capacity: 20, startOn: '2026-05-01', endOn: '2027-05-01', status: 'open' })
+    .returning();
+  projectId = project.id;
+  const roles = await db()
+    .insert(projectRoles)
+    .values([
+      { projectId, title: '每周数学辅导', roleKind: 'tutor', cadence: '每周一次', requiredSkills: ['math'], slots: 1 },
+      { projectId, title: '心理辅导员', roleKind: 'counselor', cadence: '每月两次', requiredSkills: [], slots: 2 },
+    ])
+    .returning();
+  roleId = roles[0].id;
 }, 120_000);
 afterAll(() => w.ctx.close());
 
@@ -59,8 +75,8 @@ describe('hour logs', () => {
     expect(mine.text).toContain('当天活动已由机构统一记录');
   });
 
-  it('frees a rejected log’s time for a new log', async () => {
-    expect((await logHours({ pairingId: '', organizationId: w.orgId, activity: '游园会（补记）', startTime: '11:00', hours: '3' })).status).toBe(303);
+  it('frees a rejected log’s time for a new log, here against one of the organization’s projects', async () => {
+    expect((await logHours({ pairingId: '', organizationId: w.orgId, projectId, activity: '游园会（补记）', startTime: '11:00', hours: '3' })).status).toBe(303);
     const [log] = (await logs()).filter((l) => l.status === 'pending');
     await w.staff.post(`/org/${w.orgId}/volunteers/hours/${log.id}/decision`, { decision: 'approve' });
   });
@@ -73,6 +89,8 @@ describe('hour logs', () => {
     const totals = await w.ctx.services.volunteerHours.totals(w.orgId, (k) => k);
     expect(totals.total).toEqual({ minutes: 300, hours: '5', logs: 2 });
     expect(totals.byVolunteer).toMatchObject([{ key: w.volunteerId, minutes: 300 }]);
+    expect(totals.byProject).toMatchObject([{ key: projectId, label: '山花伴读计划', minutes: 180 }]);
+    expect(page.text).toContain('山花伴读计划: 3 小时');
     expect(totals.byRegion.reduce((s, r) => s + r.minutes, 0)).toBe(300);
   });
 });
@@ -176,22 +194,6 @@ describe('report a concern', () => {
 });
 
 describe('opportunities', () => {
-  let roleId: string;
-  beforeAll(async () => {
-    const [project] = await db()
-      .insert(projects)
-      .values({ organizationId: w.orgId, title: '山花伴读计划', description: '每周陪伴阅读', needKinds: ['companionship', 'tutoring'], regionCodes: ['520324'], minAge: 6, maxAge: 14, capacity: 20, startOn: '2026-05-01', endOn: '2027-05-01', status: 'open' })
-      .returning();
-    const roles = await db()
-      .insert(projectRoles)
-      .values([
-        { projectId: project.id, title: '每周数学辅导', roleKind: 'tutor', cadence: '每周一次', requiredSkills: ['math'], slots: 1 },
-        { projectId: project.id, title: '心理辅导员', roleKind: 'counselor', cadence: '每月两次', requiredSkills: [], slots: 2 },
-      ])
-      .returning();
-    roleId = roles[0].id;
-  });
-
   it('shows the roles that fit the volunteer, and lets them apply once', async () => {
     const page = await w.volunteer.get('/volunteer/opportunities');
     expect(page.status).toBe(200);

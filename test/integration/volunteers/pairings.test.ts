@@ -15,6 +15,14 @@ const pairingRows = () => db().select().from(pairings);
 const leaks = (html: string) => SECRETS.filter((s) => html.includes(s));
 
 describe('signing up as a volunteer', () => {
+  it('keeps the volunteer area to volunteers: an account without the capacity may only sign up', async () => {
+    expect((await w.volunteer.get('/volunteer')).status).toBe(403);
+    expect((await w.volunteer.get('/volunteer/hours')).status).toBe(403);
+    expect((await w.volunteer.get('/volunteer/profile')).status).toBe(200);
+    expect((await w.staff.get(`/org/${w.orgId}/volunteers/hours`)).status).toBe(200);
+    expect((await new Browser(w.ctx.app).get('/volunteer')).status).toBe(303);
+  });
+
   it('names what is missing in the profile and saves nothing', async () => {
     const res = await w.volunteer.post('/volunteer/profile', { ...PROFILE, skills: [], regionCode: '' });
     expect(res.status).toBe(422);
@@ -34,6 +42,16 @@ describe('signing up as a volunteer', () => {
     const profile = await w.staff.get(`/org/${w.orgId}/volunteers/${w.volunteerId}`);
     expect(profile.text).toContain('大学时参加过支教');
     expect(profile.text).toContain('贵州省遵义市正安县');
+  });
+});
+
+describe('a member who also volunteers', () => {
+  it('joins their own organization but cannot vet themselves', async () => {
+    expect((await w.staff.post('/volunteer/profile', { ...PROFILE, motivation: '机构同事，周末也想做志愿者。' })).status).toBe(303);
+    expect((await w.staff.post('/volunteer/organizations', { organizationId: w.orgId })).status).toBe(303);
+    const own = await w.staff.post(`/org/${w.orgId}/volunteers/${w.staffId}/vetting`, VALID_VETTING);
+    expect(own.status).toBe(422);
+    expect(own.text).toContain('不能审核自己的志愿者资格');
   });
 });
 
@@ -236,7 +254,7 @@ describe('pausing, renewing and closing', () => {
     const other = String(res.headers.location).split('/').pop()!;
     const own = await w.caseworker.post(`/org/${w.orgId}/volunteers/pairings/${other}/approve`);
     expect(own.status).toBe(422);
-    expect(own.text).toContain('结对须由提出申请以外的儿童主任或督导员批准');
+    expect(own.text).toContain('结对须由提出申请者和志愿者本人以外的儿童主任或督导员批准');
   });
 });
 

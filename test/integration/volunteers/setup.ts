@@ -40,6 +40,7 @@ export interface VolunteerWorld {
   otherChildNeedId: string;
   volunteerId: string;
   volunteer: Browser;
+  staffId: string;
   staff: Browser;
   caseworker: Browser;
   admin: Browser;
@@ -91,6 +92,7 @@ export async function volunteerWorld(): Promise<VolunteerWorld> {
     otherChildNeedId: other.id,
     volunteerId: volunteerUser.id,
     volunteer: await logIn(volunteerUser.email, 1),
+    staffId: staffUser.id,
     staff: await logIn(staffUser.email, 2),
     caseworker: await logIn(caseworkerUser.email, 3),
     admin: await logIn(adminUser.email, 4),

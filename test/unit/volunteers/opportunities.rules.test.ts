@@ -1,4 +1,5 @@
 import { closeness, rankRoles, type OpenRole, type VolunteerFit } from '../../../server/volunteers/opportunities.rules';
+import { skillCodeOf } from '../../../server/volunteers/volunteers.rules';
 
 const volunteer: VolunteerFit = { skills: ['tutoring', 'companionship'], tutoringSubjects: ['math'], regionCode: '520324', travelKm: 50, onlineOnly: false, qualified: new Map() };
 const role = (over: Partial<OpenRole>): OpenRole => ({ roleId: 'r', organizationId: 'o1', roleKind: 'tutor', requiredSkills: [], regionCodes: ['520324'], slotsLeft: 2, ...over });
@@ -17,6 +18,13 @@ describe('closeness', () => {
 });
 
 describe('rankRoles', () => {
+  it('reads required skills written in words as the codes they name', () => {
+    expect(['math', '小学数学', '心理辅导', '课业辅导', '体育课', '篮球', '编织'].map(skillCodeOf)).toEqual(['math', 'math', 'psychological', 'tutoring', 'pe', 'sport', null]);
+    const [r] = rankRoles(volunteer, [role({ requiredSkills: ['小学数学', '书法', '编织'] })]);
+    expect(r.missing).toEqual([{ skill: 'arts', known: true }, { skill: '编织', known: false }]);
+    expect(r.reasons).toContainEqual({ code: 'volunteers.fit.skills', params: { count: 2 } });
+  });
+
   it('ranks matching skills, qualification and nearness first, and lists what is missing', () => {
     const ranked = rankRoles({ ...volunteer, qualified: new Map([['o2', ['companion']]]) }, [
       role({ roleId: 'far-tutor', regionCodes: ['520325'], requiredSkills: ['math'] }),
@@ -24,7 +32,7 @@ describe('rankRoles', () => {
       role({ roleId: 'qualified-companion', organizationId: 'o2', roleKind: 'companion' }),
     ]);
     expect(ranked.map((r) => r.roleId)).toEqual(['qualified-companion', 'far-tutor', 'near-tutor-english']);
-    expect(ranked[2].missing).toEqual(['english']);
+    expect(ranked[2].missing).toEqual([{ skill: 'english', known: true }]);
     expect(ranked[0].reasons.map((r) => r.code)).toEqual(['volunteers.fit.county', 'volunteers.fit.skills', 'volunteers.fit.qualified']);
   });
 
