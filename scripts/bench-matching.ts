@@ -29,21 +29,12 @@ import {
 } from '../server/matching/matching.rules';
 import * as os from 'node:os';
 import { children, isRemoteTownship } from '../server/lib/regions';
+import { prng } from '../server/lib/prng';
 
 const PROVINCE = '520000';
 const TODAY = new Date('2026-03-01T00:00:00+08:00');
 const DAY = 86_400_000;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface County {
   code: string;

@@ -5,23 +5,13 @@ import type { ChildrenService, NewChild } from '../children/children.service';
 import { makeIdNumber } from '../children/id-number.rules';
 import { children as regionChildren } from '../lib/regions';
 import { newPublicCode } from '../needs/needs.rules';
+import { prng } from '../lib/prng';
 
 /**
  * A generated county of children with needs, for the demo and for tests that need volume.
  * Names, ID numbers and phones are invented; the ID numbers pass GB 11643 so they look real.
  */
 
-/** A small deterministic PRNG so a seeded county is the same on every run. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** PII-free need descriptions in a caseworker's words, one per kind. */
 const NEED_SAMPLES: Array<[string, string]> = [

@@ -1,4 +1,5 @@
 import type { ActiveHelp, MatchInput, NeedKind, OpenNeed, OpenProject } from '../../../server/matching/matching.rules';
+import { prng } from '../../../server/lib/prng';
 
 /** The day the tests run on, in China Standard Time. */
 export const TODAY = new Date('2026-03-01T00:00:00+08:00');
@@ -8,17 +9,7 @@ export function day(offset: number): Date {
   return new Date(TODAY.getTime() + offset * 86_400_000);
 }
 
-// mulberry32: a small seeded PRNG, so random instances are the same on every run.
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 let seq = 0;
 

@@ -9,18 +9,8 @@ import {
   type PublicationRecord,
   type PublishedTuple,
 } from '../../../server/needs/publication.rules';
+import { prng } from '../../../server/lib/prng';
 
-// mulberry32: a small seeded PRNG, so the generated populations are the same on every run.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Eight counties of two cities in 遵义 and 毕节, of very different sizes as in real rosters.
 const COUNTIES: [string, number][] = [
