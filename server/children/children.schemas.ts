@@ -2,14 +2,8 @@ import { z } from 'zod';
 import { isValidRegionCode } from '../lib/regions';
 import { NEED_KINDS } from '../needs/needs.rules';
 import { parseYuan } from '../lib/money';
+import { optionalText } from '../lib/validate';
 
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((v) => (v ? v : null));
 const dateString = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '@children.date.format' });
 const optionalDate = z
   .string()

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import PDFDocument from 'pdfkit';
+import { createCjkPdf } from '../lib/pdf';
 import type { Translate } from '../lib/i18n';
 import { formatFen } from '../lib/money';
 import type { FundReport } from './funds.service';
@@ -9,13 +7,9 @@ import { formatBp, toCsv } from './funds.rules';
 /**
  * A fund-use report as a file: CSV (figures, spending by category, disclosures), JSON (the whole
  * report, amounts in fen) and PDF with a Chinese font embedded, so it prints and archives the
- * same anywhere. The font (Noto Sans SC, OFL) arrives with `npm install` in @embedpdf/fonts-sc.
+ * same anywhere. The font comes from lib/pdf.ts.
  */
 
-const FONT_DIR = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts');
-let fonts: { regular: Buffer; bold: Buffer } | undefined;
-/** Read once per process: 8 MB each, and pdfkit embeds only the glyphs a report uses. */
-const cjkFonts = () => (fonts ??= { regular: fs.readFileSync(path.join(FONT_DIR, 'NotoSansHans-Regular.otf')), bold: fs.readFileSync(path.join(FONT_DIR, 'NotoSansHans-Bold.otf')) });
 
 const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
 const yuan = (fen: number) => `¥${formatFen(fen)}`;
@@ -85,16 +79,7 @@ export function reportJson(report: FundReport): string {
 
 /** The report as a PDF (A4) in the reader's language, with the Chinese font embedded (subset). */
 export function reportPdf(report: FundReport, t: Translate): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title(report, t), Author: '关爱桥 CareBridge', Subject: t('funds.report.title') } });
-  const { regular, bold } = cjkFonts();
-  doc.registerFont('cjk', regular);
-  doc.registerFont('cjk-bold', bold);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = createCjkPdf({ info: { Title: title(report, t), Author: '关爱桥 CareBridge', Subject: t('funds.report.title') } });
 
   const heading = (text: string, size = 13) => doc.moveDown(0.6).font('cjk-bold').fontSize(size).fillColor('#14532d').text(text).moveDown(0.2).font('cjk').fontSize(10.5).fillColor('#111827');
   const row = (label: string, value: string) => {
