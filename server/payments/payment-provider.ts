@@ -16,6 +16,8 @@ export interface ProviderCapabilities {
   /** Methods a monthly gift may be paid with; empty = no monthly gifts. */
   recurringMethods: readonly PaymentMethod[];
   refunds: boolean;
+  /** Where checkout sends the donor's browser: the page's form-action CSP must allow it, or browsers block the redirect. */
+  checkoutOrigins: readonly string[];
 }
 
 export interface CheckoutRequest {

@@ -11,7 +11,7 @@ export function createPledgeProvider(): PaymentProvider {
   };
   return {
     name: 'pledge',
-    supports: { checkout: false, methods: [], recurringMethods: [], refunds: false },
+    supports: { checkout: false, methods: [], recurringMethods: [], refunds: false, checkoutOrigins: [] },
     createCheckout: unsupported,
     refund: unsupported,
     cancelSubscription: unsupported,

@@ -40,7 +40,7 @@ export function createStripeProvider(settings: StripeSettings, logger: Logger): 
 
   return {
     name: 'stripe',
-    supports: { checkout: true, methods: ['card', 'alipay', 'wechat_pay'], recurringMethods: ['card'], refunds: true },
+    supports: { checkout: true, methods: ['card', 'alipay', 'wechat_pay'], recurringMethods: ['card'], refunds: true, checkoutOrigins: ['https://checkout.stripe.com'] },
 
     async createCheckout(req: CheckoutRequest) {
       const monthly = req.frequency === 'monthly';

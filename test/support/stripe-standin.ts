@@ -34,7 +34,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       if (req.headers.authorization !== `Bearer ${TEST_SECRET_KEY}`) return send(401, { error: { type: 'authentication_error', message: 'bad key' } });
       if (req.method === 'POST' && path === '/v1/checkout/sessions') {
         const id = `cs_test_${++n}`;
-        return send(200, { id, object: 'checkout.session', url: `https://checkout.stripe.test/c/pay/${id}`, mode: body.mode, client_reference_id: body.client_reference_id, metadata: { donationId: body['metadata[donationId]'] }, amount_total: Number(body['line_items[0][price_data][unit_amount]']), currency: body['line_items[0][price_data][currency]'] });
+        return send(200, { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, mode: body.mode, client_reference_id: body.client_reference_id, metadata: { donationId: body['metadata[donationId]'] }, amount_total: Number(body['line_items[0][price_data][unit_amount]']), currency: body['line_items[0][price_data][currency]'] });
       }
       if (req.method === 'POST' && path === '/v1/refunds') {
         return send(200, { id: `re_test_${++n}`, object: 'refund', amount: Number(body.amount), payment_intent: body.payment_intent, status: state.refundStatus });
