@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -16,9 +17,14 @@ export interface RunningServer {
 /** Starts the product as `npm start` does, on a fresh data directory with the demo county. */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carebridge-e2e-'));
+  // A fixed free port rather than PORT=0, so BASE_URL (links in mail, Stripe's return address) is right.
+  const free = net.createServer();
+  await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+  const freePort = (free.address() as net.AddressInfo).port;
+  await new Promise((resolve) => free.close(resolve));
   const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['server/index.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: os.homedir(), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
+    env: { PATH: process.env.PATH!, HOME: os.homedir(), PORT: String(freePort), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${freePort}`, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -84,4 +90,9 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     }
     return problems;
   });
+}
+
+export async function logOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: '退出' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/account'));
 }
