@@ -57,6 +57,7 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
   const needRows = [];
   const pubRows = [];
   const reviewRows = [];
+  const published = opts.publish ?? 0;
   for (let i = 0; i < opts.count; i++) {
     const id = crypto.randomUUID();
     const year = 2009 + Math.floor(rand() * 16);
@@ -90,14 +91,12 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
     const needId = crypto.randomUUID();
     const [kind, description] = NEED_SAMPLES[i % NEED_SAMPLES.length];
     const urgency = 1 + Math.floor(rand() * 4);
-    needRows.push({ id: needId, childId: id, organizationId: opts.organizationId, kind, description: svc.sealNeedDescription(needId, description), urgency, status: i < (opts.publish ?? 0) ? 'published' : i < (opts.publish ?? 0) + (opts.awaiting ?? 0) ? 'awaiting_approval' : 'draft', createdBy: opts.createdBy });
-    if (i < (opts.publish ?? 0)) pubRows.push({ needId, publicCode: newPublicCode((m) => Math.floor(rand() * m)), kind, urgency, description, difficultyType: child.difficultyType, visible: false });
-    if (i < (opts.publish ?? 0) && opts.approvedBy) {
-      const at = new Date();
-      reviewRows.push({ id: crypto.randomUUID(), needId, organizationId: opts.organizationId, kind: 'publication', requestedBy: opts.createdBy, requestedAt: at, decision: 'approved', decidedBy: opts.approvedBy, decidedAt: at });
-    } else if (i < (opts.publish ?? 0) + (opts.awaiting ?? 0)) {
-      reviewRows.push({ id: crypto.randomUUID(), needId, organizationId: opts.organizationId, kind: 'publication', requestedBy: opts.createdBy, requestedAt: new Date() });
-    }
+    const status = i < published ? 'published' : i < published + (opts.awaiting ?? 0) ? 'awaiting_approval' : 'draft';
+    needRows.push({ id: needId, childId: id, organizationId: opts.organizationId, kind, description: svc.sealNeedDescription(needId, description), urgency, status, createdBy: opts.createdBy });
+    if (status === 'published') pubRows.push({ needId, publicCode: newPublicCode((m) => Math.floor(rand() * m)), kind, urgency, description, difficultyType: child.difficultyType, visible: false });
+    const at = new Date();
+    if (status === 'published' && opts.approvedBy) reviewRows.push({ id: crypto.randomUUID(), needId, organizationId: opts.organizationId, kind: 'publication', requestedBy: opts.createdBy, requestedAt: at, decision: 'approved', decidedBy: opts.approvedBy, decidedAt: at });
+    if (status === 'awaiting_approval') reviewRows.push({ id: crypto.randomUUID(), needId, organizationId: opts.organizationId, kind: 'publication', requestedBy: opts.createdBy, requestedAt: at });
     seeded.push({ id, name, idNumber, guardianName, guardianPhone });
   }
   for (let i = 0; i < childRows.length; i += 500) await db.insert(children).values(childRows.slice(i, i + 500));

@@ -133,6 +133,20 @@ export class NeedsService {
     });
   }
 
+  /**
+   * The author rewrites a draft's description (after a return, say). Only drafts change: what a
+   * supervisor sees awaiting approval is exactly what would be published.
+   */
+  async revise(viewer: Viewer, organizationId: string, needId: string, description: string, t: Translate): Promise<void> {
+    const { actor } = requireOrgRole(viewer, organizationId, CHILD_RECORD_ROLES);
+    await this.deps.db.transaction(async (tx) => {
+      const need = await this.ownNeed(tx, organizationId, needId);
+      if (need.status !== 'draft') throw new RuleViolationError('needs.status.cannot_revise', { status: t(`needs.status.${need.status}`) });
+      await tx.update(needs).set({ description: this.deps.cipher.encrypt(description, this.context(needId)), updatedAt: this.now() }).where(and(eq(needs.id, needId), eq(needs.status, 'draft')));
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'need.revise', subjectType: 'need', subjectId: needId }, tx);
+    });
+  }
+
   /** Refuses a description with personal information in it, naming what was found (so it is fixed before anyone reviews it). */
   private async refusePii(need: NeedRow, description: string, t: Translate): Promise<void> {
     const spans = findPii(description, await this.deps.children.scrubTerms(need.childId));

@@ -104,6 +104,7 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/org/:orgId/children/:childId/visits', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/visits`, body: () => ({ visitedOn: '2026-11-01', findings: '孩子状态良好。' }) },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs`, body: () => ({ needKind: 'tutoring', urgency: '2', needDescription: '需要每周一次数学课业辅导。' }) },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/submit', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/submit` },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/revise', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/revise`, body: () => ({ needDescription: '需要每周两次课业辅导。' }) },
   { method: 'GET', path: '/org/:orgId/needs/approvals', allowed: NEED_APPROVERS, url: (f) => `/org/${f.orgId}/needs/approvals` },
   { method: 'POST', path: '/org/:orgId/needs/:needId/approve', allowed: NEED_APPROVERS, url: (f) => `/org/${f.orgId}/needs/${f.needId}/approve` },
   { method: 'POST', path: '/org/:orgId/needs/:needId/return', allowed: NEED_APPROVERS, url: (f) => `/org/${f.orgId}/needs/${f.needId}/return`, body: () => ({ note: '矩阵测试' }) },

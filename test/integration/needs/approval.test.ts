@@ -126,9 +126,19 @@ describe('returning', () => {
     const [review] = await ctx.database.db.select().from(needReviews).where(eq(needReviews.needId, needId));
     expect(review.note).not.toContain('辅导');
     expect(await actions(needId)).toEqual(['need.create', 'need.submit', 'need.return']);
-    // Submitted again, the note no longer shows.
-    await ctx.services.needs.submit(director, orgId, needId, t);
-    expect((await directorBrowser.get(record())).text).not.toContain('请写明每周辅导的时间段。');
+    // The author rewrites the draft and submits it again; the note no longer shows.
+    const revised = await directorBrowser.post(`${record()}/needs/${needId}/revise`, { needDescription: '孩子数学基础较弱，需要每周六上午一次课业辅导。' });
+    expect(revised.status).toBe(303);
+    expect((await directorBrowser.post(`${record()}/needs/${needId}/submit`)).status).toBe(303);
+    const again = await directorBrowser.get(record());
+    expect(again.text).toContain('每周六上午');
+    expect(again.text).not.toContain('请写明每周辅导的时间段。');
+    expect((await supervisorBrowser.get(`/org/${orgId}/needs/approvals`)).text).toContain('每周六上午');
+    // Awaiting approval, the text cannot change under the supervisor's eyes.
+    const late = await directorBrowser.post(`${record()}/needs/${needId}/revise`, { needDescription: '改成别的内容，不应生效。' });
+    expect(late.status).toBe(422);
+    expect(late.text).toContain('只有草稿可以修改');
+    expect((await directorBrowser.get(record())).text).not.toContain('改成别的内容');
   });
 });
 

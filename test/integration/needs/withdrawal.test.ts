@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
-import { auditEntries, helpRecords, needs, publishedNeeds } from '../../../server/db/schema';
+import { auditEntries, helpRecords, needReviews, needs, pairingNeeds, pairings, publishedNeeds } from '../../../server/db/schema';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
-import { makeMember, makeOrg, PASSWORD } from '../../support/factories';
+import { makeMember, makeOrg, makeUser, PASSWORD } from '../../support/factories';
 import { actorOf, helpFixture, publishNeed, registerChild, t } from '../../support/matching';
 import type { Actor } from '../../../server/lib/authorization';
 
@@ -82,4 +82,22 @@ it('refuses a supervisor approving their own withdrawal request; a returned requ
   expect((await needRow(needId)).status).toBe('being_helped');
   const views = await ctx.services.needs.forChild(director, orgId, (await needRow(needId)).childId);
   expect(views.find((v) => v.id === needId)).toMatchObject({ openReview: null, returnedWhat: 'withdrawal', returnNote: '帮扶仍在进行，请先与项目方沟通。', withdrawable: true });
+});
+
+it('counts a live volunteer pairing as being helped, and a closed one not', async () => {
+  const needId = await publishNeed(ctx, director, orgId, await registerChild(ctx, director, orgId), { kind: 'companionship' });
+  const volunteer = await makeUser(ctx.database.db, { isVolunteer: true });
+  const [pairing] = await ctx.database.db
+    .insert(pairings)
+    .values({ organizationId: orgId, volunteerUserId: volunteer.id, roleKind: 'companion', nickname: '乐乐', status: 'active', startOn: '2026-01-01', endOn: '2027-01-01', requestedBy: director.userId, decidedBy: supervisor.userId, decidedAt: new Date() })
+    .returning();
+  await ctx.database.db.insert(pairingNeeds).values({ pairingId: pairing.id, needId });
+  expect(await ctx.services.needs.withdraw(director, orgId, needId, '结对志愿者已联系家长', t)).toEqual({ withdrawn: false });
+  expect((await needRow(needId)).status).toBe('published');
+  await ctx.services.needs.returnToAuthor(supervisor, orgId, needId, '结对仍在进行。');
+  await ctx.database.db.update(pairings).set({ status: 'closed', closedAt: new Date() }).where(eq(pairings.id, pairing.id));
+  expect(await ctx.services.needs.withdraw(director, orgId, needId, '结对已结束，家长已返乡', t)).toEqual({ withdrawn: true });
+  expect((await ctx.database.db.select().from(needReviews).where(eq(needReviews.needId, needId))).map((r) => [r.kind, r.decision])).toEqual(
+    expect.arrayContaining([['publication', 'approved'], ['withdrawal', 'returned']]),
+  );
 });
