@@ -57,7 +57,7 @@ export function buildServices(deps: AppDeps) {
   const organizations = new OrganizationsService({ db, audit, mailer, baseUrl: deps.config.baseUrl, now: deps.now });
   const cipher = deps.cipher ?? dataCipher(deps.config);
   const children = new ChildrenService({ db, audit, cipher, now: deps.now });
-  const needs = new NeedsService({ db, audit, cipher, children, kAnonymity: deps.config.kAnonymity, hub, logger: deps.logger, now: deps.now, rematch: (scope) => matching.rematchFor(scope) });
+  const needs = new NeedsService({ db, audit, cipher, children, kAnonymity: deps.config.kAnonymity, hub, logger: deps.logger, now: deps.now, rematch: (scope) => matching.rematchFor(scope), pairedNeed: (tx, needId) => pairings.coversNeed(tx, needId) });
   const roster = new RosterService({ db, audit, children, accounts, logger: deps.logger, now: deps.now });
   const projects = deps.projectDirectory ?? tableProjectDirectory(db);
   const ledger = new LedgerService({ db });

@@ -4,6 +4,7 @@ import { flash, form, uuidParam } from '../lib/http';
 import { paginate, pageFromQuery } from '../lib/pagination';
 import { parseInput } from '../lib/validate';
 import { NEED_KINDS } from '../needs/needs.rules';
+import { reviseSchema } from '../needs/needs.schemas';
 import { childSchema, needSchema, reasonSchema, visitSchema } from './children.schemas';
 
 /** Choices offered by the child and need forms (labels come from the locale files). */
@@ -81,19 +82,26 @@ export function childrenRouter(services: Services) {
   });
 
   const back = (orgId: string, childId: string) => `/org/${orgId}/children/${childId}#needs`;
-  r.post('/org/:orgId/children/:childId/needs/:needId/publish', form('children/record', recordLocals), async (req, res) => {
+  r.post('/org/:orgId/children/:childId/needs/:needId/submit', form('children/record', recordLocals), async (req, res) => {
     const orgId = uuidParam(req, 'orgId');
-    const result = await needs.publish(req.viewer, orgId, uuidParam(req, 'needId'), req.t);
-    if (result.visible) flash(req, 'success', 'needs.publish.done', { code: result.publicCode });
-    else flash(req, 'info', `publication.held_back.${result.heldBackReason}`);
+    const { preview } = await needs.submit(req.viewer, orgId, uuidParam(req, 'needId'), req.t);
+    flash(req, preview.heldBack ? 'info' : 'success', preview.heldBack ? 'needs.submit.done_held_back' : 'needs.submit.done');
+    res.redirect(303, back(orgId, uuidParam(req, 'childId')));
+  });
+
+  r.post('/org/:orgId/children/:childId/needs/:needId/revise', form('children/record', recordLocals), async (req, res) => {
+    const orgId = uuidParam(req, 'orgId');
+    const input = parseInput(reviseSchema, req.body, req.t);
+    await needs.revise(req.viewer, orgId, uuidParam(req, 'needId'), input.needDescription, req.t);
+    flash(req, 'success', 'needs.revise.done');
     res.redirect(303, back(orgId, uuidParam(req, 'childId')));
   });
 
   r.post('/org/:orgId/children/:childId/needs/:needId/withdraw', form('children/record', recordLocals), async (req, res) => {
     const orgId = uuidParam(req, 'orgId');
     const input = parseInput(reasonSchema, req.body, req.t);
-    await needs.withdraw(req.viewer, orgId, uuidParam(req, 'needId'), input.reason, req.t);
-    flash(req, 'success', 'needs.withdraw.done');
+    const { withdrawn } = await needs.withdraw(req.viewer, orgId, uuidParam(req, 'needId'), input.reason, req.t);
+    flash(req, 'success', withdrawn ? 'needs.withdraw.done' : 'needs.withdraw.requested');
     res.redirect(303, back(orgId, uuidParam(req, 'childId')));
   });
 

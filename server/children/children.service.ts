@@ -10,7 +10,7 @@ import type { Translate } from '../lib/i18n';
 import { countyOf, fullName, regionByCode } from '../lib/regions';
 import { fieldError } from '../lib/validate';
 import { ageInYears } from '../needs/publication.rules';
-import { needDescriptionContext, PUBLIC_STATUSES, VISIT_INTERVAL_DAYS, visitOverdue } from '../needs/needs.rules';
+import { needDescriptionContext, OPEN_STATUSES, VISIT_INTERVAL_DAYS, visitOverdue } from '../needs/needs.rules';
 import { chinaDate, parseIdNumber } from './id-number.rules';
 import { caseworkerRecord, type ChildFacts, type ChildIdentity, type ChildRecordView, type ChildSummaryView } from './children.projections';
 import type { ChildInput } from './children.schemas';
@@ -265,7 +265,7 @@ export class ChildrenService {
       ? await this.deps.db
           .select({ childId: needs.childId, n: count() })
           .from(needs)
-          .where(and(inArray(needs.childId, ids), inArray(needs.status, ['draft', ...PUBLIC_STATUSES])))
+          .where(and(inArray(needs.childId, ids), inArray(needs.status, [...OPEN_STATUSES])))
           .groupBy(needs.childId)
       : [];
     const openBy = new Map(open.map((o) => [o.childId, o.n]));

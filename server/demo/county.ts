@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { children, needs, publishedNeeds } from '../db/schema';
+import { children, needReviews, needs, publishedNeeds } from '../db/schema';
 import type { Database } from '../db/client';
 import type { ChildrenService, NewChild } from '../children/children.service';
 import { makeIdNumber } from '../children/id-number.rules';
@@ -44,9 +44,11 @@ export function villagesOf(countyCode: string): string[] {
 /**
  * Registers `count` children in `organizationId`, spread over the county's villages with a
  * realistic class mix, each with one need; `publish` of them get a published projection
- * (the caller then runs NeedsService.reanonymize). Bulk inserts: this is set-up, not the path under test.
+ * (the caller then runs NeedsService.reanonymize). With `approvedBy`, each published need also
+ * carries its approval as publication takes it: submitted by `createdBy`, approved by that
+ * supervisor; the `awaiting` needs after the published ones wait for that approval. Bulk inserts: this is set-up, not the path under test.
  */
-export async function seedChildren(db: Database, svc: ChildrenService, opts: { organizationId: string; createdBy: string; countyCode: string; count: number; publish?: number; seed?: number; idSeqStart?: number }): Promise<SeededChild[]> {
+export async function seedChildren(db: Database, svc: ChildrenService, opts: { organizationId: string; createdBy: string; countyCode: string; count: number; publish?: number; seed?: number; idSeqStart?: number; approvedBy?: string; awaiting?: number }): Promise<SeededChild[]> {
   const rand = prng(opts.seed ?? 7);
   const villages = villagesOf(opts.countyCode);
   const seeded: SeededChild[] = [];
@@ -54,6 +56,8 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
   const childRows = [];
   const needRows = [];
   const pubRows = [];
+  const reviewRows = [];
+  const published = opts.publish ?? 0;
   for (let i = 0; i < opts.count; i++) {
     const id = crypto.randomUUID();
     const year = 2009 + Math.floor(rand() * 16);
@@ -87,12 +91,17 @@ export async function seedChildren(db: Database, svc: ChildrenService, opts: { o
     const needId = crypto.randomUUID();
     const [kind, description] = NEED_SAMPLES[i % NEED_SAMPLES.length];
     const urgency = 1 + Math.floor(rand() * 4);
-    needRows.push({ id: needId, childId: id, organizationId: opts.organizationId, kind, description: svc.sealNeedDescription(needId, description), urgency, status: i < (opts.publish ?? 0) ? 'published' : 'draft', createdBy: opts.createdBy });
-    if (i < (opts.publish ?? 0)) pubRows.push({ needId, publicCode: newPublicCode((m) => Math.floor(rand() * m)), kind, urgency, description, difficultyType: child.difficultyType, visible: false });
+    const status = i < published ? 'published' : i < published + (opts.awaiting ?? 0) ? 'awaiting_approval' : 'draft';
+    needRows.push({ id: needId, childId: id, organizationId: opts.organizationId, kind, description: svc.sealNeedDescription(needId, description), urgency, status, createdBy: opts.createdBy });
+    if (status === 'published') pubRows.push({ needId, publicCode: newPublicCode((m) => Math.floor(rand() * m)), kind, urgency, description, difficultyType: child.difficultyType, visible: false });
+    const at = new Date();
+    if (status === 'published' && opts.approvedBy) reviewRows.push({ id: crypto.randomUUID(), needId, organizationId: opts.organizationId, kind: 'publication', requestedBy: opts.createdBy, requestedAt: at, decision: 'approved', decidedBy: opts.approvedBy, decidedAt: at });
+    if (status === 'awaiting_approval') reviewRows.push({ id: crypto.randomUUID(), needId, organizationId: opts.organizationId, kind: 'publication', requestedBy: opts.createdBy, requestedAt: at });
     seeded.push({ id, name, idNumber, guardianName, guardianPhone });
   }
   for (let i = 0; i < childRows.length; i += 500) await db.insert(children).values(childRows.slice(i, i + 500));
   for (let i = 0; i < needRows.length; i += 500) await db.insert(needs).values(needRows.slice(i, i + 500));
   for (let i = 0; i < pubRows.length; i += 500) await db.insert(publishedNeeds).values(pubRows.slice(i, i + 500));
+  for (let i = 0; i < reviewRows.length; i += 500) await db.insert(needReviews).values(reviewRows.slice(i, i + 500));
   return seeded;
 }

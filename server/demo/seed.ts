@@ -35,6 +35,7 @@ const PEOPLE: { email: string; name: string; platformAdmin?: boolean; volunteer?
   { email: 'charity@carebridge.demo', name: '陈晓', org: 'charity', roles: ['admin', 'caseworker'], what: '公益机构管理员 charity admin' },
   { email: 'finance@carebridge.demo', name: '赵敏', org: 'charity', roles: ['finance'], what: '公益机构财务 charity finance' },
   { email: 'staff@carebridge.demo', name: '孙立', org: 'charity', roles: ['staff'], what: '公益机构工作人员 charity staff' },
+  { email: 'mentor@carebridge.demo', name: '何静', org: 'charity', roles: ['supervisor', 'caseworker'], what: '公益机构督导 charity supervisor' },
   { email: 'enterprise@carebridge.demo', name: '周海', org: 'enterprise', roles: ['admin', 'finance'], what: '爱心企业管理员 enterprise admin' },
   { email: 'applicant@carebridge.demo', name: '吴青', org: 'pending', roles: ['admin'], what: '待认证机构申请人 pending applicant' },
   { email: 'volunteer@carebridge.demo', name: '林小雨', volunteer: true, what: '志愿者 volunteer' },
@@ -77,8 +78,9 @@ export async function seedDemo(deps: { db: Database; children: ChildrenService; 
     return { userIds, orgIds };
   });
   // 正安县's children are kept by the civil-affairs bureau; the charity keeps some in neighbouring 道真县.
-  await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('civil')!, createdBy: ids.userIds.get('director@carebridge.demo')!, countyCode: '520324', count: 420, publish: 360, seed: 2026 });
-  await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('charity')!, createdBy: ids.userIds.get('charity@carebridge.demo')!, countyCode: '520325', count: 160, publish: 140, seed: 2027, idSeqStart: 600 });
+  // Their published needs were approved by a supervisor other than the author, as every publication is.
+  await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('civil')!, createdBy: ids.userIds.get('director@carebridge.demo')!, approvedBy: ids.userIds.get('supervisor@carebridge.demo')!, countyCode: '520324', count: 420, publish: 360, awaiting: 4, seed: 2026 });
+  await seedChildren(db, deps.children, { organizationId: ids.orgIds.get('charity')!, createdBy: ids.userIds.get('charity@carebridge.demo')!, approvedBy: ids.userIds.get('mentor@carebridge.demo')!, countyCode: '520325', count: 160, publish: 140, seed: 2027, idSeqStart: 600 });
   await deps.needs.reanonymize();
   if (deps.matching) {
     const user = (email: string) => ids.userIds.get(email)!;

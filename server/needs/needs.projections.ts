@@ -35,4 +35,41 @@ export interface CaseworkerNeedView {
   publicCode: string | null;
   visible: boolean | null;
   heldBackReason: string | null;
+  /** An open request for a supervisor: 'publication' while awaiting approval, 'withdrawal' while a withdrawal waits. */
+  openReview: 'publication' | 'withdrawal' | null;
+  /** The supervisor's note when the last request was returned and nothing has been asked since. */
+  returnNote: string | null;
+  returnedWhat: 'publication' | 'withdrawal' | null;
+  /** On the board and no request open: the withdraw form is offered (one step, or a request if it is being helped). */
+  withdrawable: boolean;
+}
+
+/** What a published need would show of the child, decided over the current published set. */
+export type TuplePreview =
+  | { heldBack: false; ageBand: string; sex: string | null; regionName: string; childClass: number | null }
+  | { heldBack: true; reason: string };
+
+/**
+ * One request in a supervisor's queue. The privacy line: the need's text as it would be
+ * published and the generalized tuple — no name, ID number or address of the child, though the
+ * supervisor, a caseworker of the organization, may open the (audited) child record.
+ */
+export interface NeedReviewView {
+  needId: string;
+  childId: string;
+  kind: 'publication' | 'withdrawal';
+  needKind: string;
+  urgency: number;
+  amountFen: number | null;
+  /** The description with anything scrubbing flags blacked out (clean text is shown as is). */
+  preview: string;
+  needStatus: string;
+  publicCode: string | null;
+  requestedByName: string;
+  requestedAt: Date;
+  /** The withdrawal's reason. */
+  reason: string | null;
+  tuple: TuplePreview | null;
+  /** False on the viewer's own request or own need (four-eyes). */
+  mayDecide: boolean;
 }

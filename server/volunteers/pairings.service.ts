@@ -420,6 +420,17 @@ export class PairingsService {
     return { organizationId: p.organizationId, startOn: p.startOn, regionCode: region?.regionCode ?? null };
   }
 
+  /** Whether a live pairing (requested, active, paused or suspended) covers the need: withdrawing it then needs a second person. */
+  async coversNeed(tx: Database | Tx, needId: string): Promise<boolean> {
+    const [row] = await tx
+      .select({ id: pairings.id })
+      .from(pairingNeeds)
+      .innerJoin(pairings, eq(pairings.id, pairingNeeds.pairingId))
+      .where(and(eq(pairingNeeds.needId, needId), inArray(pairings.status, [...LIVE_PAIRING_STATUSES])))
+      .limit(1);
+    return Boolean(row);
+  }
+
   /** Nicknames of pairings by id, for lists that name them (hour logs). */
   async nicknames(pairingIds: string[]): Promise<Map<string, string>> {
     if (pairingIds.length === 0) return new Map();

@@ -19,7 +19,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-it('a caseworker imports a roster, publishes a need, and the public board shows it anonymized', async () => {
+it('a caseworker imports a roster and submits a need, a supervisor approves it, and the public board shows it anonymized', async () => {
   await logIn(page, server.url, 'director@carebridge.demo');
   await page.getByRole('link', { name: '儿童台账' }).first().click();
   await page.getByRole('link', { name: '花名册导入 / 导出' }).click();
@@ -43,7 +43,19 @@ it('a caseworker imports a roster, publishes a need, and the public board shows 
   await page.getByLabel('紧急程度').selectOption('3');
   await page.getByLabel('需求描述').fill('父母在外务工，孩子英语基础薄弱，希望每周有一次线上课业辅导。');
   await page.getByRole('button', { name: '保存为草稿' }).click();
-  await page.getByRole('button', { name: '匿名发布' }).first().click();
+  await page.getByRole('button', { name: '提交审核' }).first().click();
+  expect(await page.locator('.alert').first().innerText()).toMatch(/需求已提交/);
+  await page.getByText('等待儿童督导员审核').first().waitFor();
+  await page.getByRole('button', { name: '退出' }).click();
+
+  // A second person publishes it: the township supervisor, from the queue of needs awaiting approval.
+  await logIn(page, server.url, 'supervisor@carebridge.demo');
+  await page.getByRole('link', { name: '待审核需求' }).first().click();
+  expect(await accessibilityProblems(page)).toEqual([]);
+  const card = page.locator('li.need-card', { hasText: '英语基础薄弱' });
+  expect(await card.innerText()).not.toContain(children[0].name);
+  await screenshot(page, 'supervisor-approval-queue');
+  await card.getByRole('button', { name: '批准发布' }).click();
   const flash = await page.locator('.alert').first().innerText();
   expect(flash).toMatch(/已匿名发布|暂不公开/);
   const code = /公开编号 ([A-Z0-9]{2}-[A-Z0-9]{6})/.exec(flash)?.[1];

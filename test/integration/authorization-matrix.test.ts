@@ -15,6 +15,8 @@ const EVERYONE: readonly Role[] = ROLES;
 const SIGNED_IN: readonly Role[] = ROLES.filter((r) => r !== 'anonymous');
 /** Children's records: the owning organization's caseworkers, supervisors and admins. */
 const CHILD_KEEPERS: readonly Role[] = ['orgAdmin', 'orgCaseworker'];
+/** Needs' publication and helped needs' withdrawal: the organization's supervisors (the matrix's caseworker is also one). */
+const NEED_APPROVERS: readonly Role[] = ['orgCaseworker'];
 /** Help projects and the answers to their proposals: a charity's or enterprise's admins and staff. */
 const PROJECT_STAFF: readonly Role[] = ['orgAdmin', 'orgStaff'];
 /** Project review: platform admins and government offices. */
@@ -101,7 +103,11 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/org/:orgId/children/:childId', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}`, body: () => childForm() },
   { method: 'POST', path: '/org/:orgId/children/:childId/visits', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/visits`, body: () => ({ visitedOn: '2026-11-01', findings: '孩子状态良好。' }) },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs`, body: () => ({ needKind: 'tutoring', urgency: '2', needDescription: '需要每周一次数学课业辅导。' }) },
-  { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/publish', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/publish` },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/submit', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/submit` },
+  { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/revise', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/revise`, body: () => ({ needDescription: '需要每周两次课业辅导。' }) },
+  { method: 'GET', path: '/org/:orgId/needs/approvals', allowed: NEED_APPROVERS, url: (f) => `/org/${f.orgId}/needs/approvals` },
+  { method: 'POST', path: '/org/:orgId/needs/:needId/approve', allowed: NEED_APPROVERS, url: (f) => `/org/${f.orgId}/needs/${f.needId}/approve` },
+  { method: 'POST', path: '/org/:orgId/needs/:needId/return', allowed: NEED_APPROVERS, url: (f) => `/org/${f.orgId}/needs/${f.needId}/return`, body: () => ({ note: '矩阵测试' }) },
   { method: 'POST', path: '/org/:orgId/children/:childId/needs/:needId/withdraw', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/children/${f.childId}/needs/${f.needId}/withdraw`, body: () => ({ reason: '家庭情况变化' }) },
   { method: 'GET', path: '/org/:orgId/roster', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster` },
   { method: 'GET', path: '/org/:orgId/roster/template.xlsx', allowed: CHILD_KEEPERS, url: (f) => `/org/${f.orgId}/roster/template.xlsx` },
@@ -226,7 +232,7 @@ beforeAll(async () => {
   const pending = await makeOrg(db, { kind: 'charity', status: 'pending' });
   const admin = await makeMember(db, org.id, ['admin']);
   emails.orgAdmin = admin.email;
-  const caseworkerUser = await makeMember(db, org.id, ['caseworker']);
+  const caseworkerUser = await makeMember(db, org.id, ['caseworker', 'supervisor']);
   emails.orgCaseworker = caseworkerUser.email;
   emails.orgFinance = (await makeMember(db, org.id, ['finance'])).email;
   const staff = await makeMember(db, org.id, ['staff']);

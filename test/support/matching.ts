@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { organizations } from '../../server/db/schema';
+import { memberships, needs, organizations } from '../../server/db/schema';
 import { makeIdNumber } from '../../server/children/id-number.rules';
 import { translator } from '../../server/lib/i18n';
 import type { Actor, OrgKind, OrgRole } from '../../server/lib/authorization';
@@ -68,8 +68,26 @@ export async function publishNeed(ctx: TestContext, actor: Actor, orgId: string,
     startOn: null,
     endOn: null,
   });
-  await ctx.services.needs.publish(actor, orgId, id, t);
+  await submitAndApprove(ctx, actor, orgId, id);
   return id;
+}
+
+/**
+ * A supervisor of the organization who may approve `needId` (neither `requesterId` nor the
+ * need's author); one is added with the supervisor role when the organization has none.
+ */
+export async function approverFor(ctx: TestContext, orgId: string, needId: string, requesterId: string): Promise<Actor> {
+  const db = ctx.database.db;
+  const need = await db.query.needs.findFirst({ where: eq(needs.id, needId) });
+  const members = await db.select().from(memberships).where(eq(memberships.organizationId, orgId));
+  const found = members.find((m) => m.roles.includes('supervisor') && m.userId !== requesterId && m.userId !== need?.createdBy);
+  return actorOf(ctx, found?.userId ?? (await makeMember(db, orgId, ['supervisor'])).id);
+}
+
+/** What publishing a draft takes: its author submits it, and a second person, a supervisor, approves it. Returns the approval's result. */
+export async function submitAndApprove(ctx: TestContext, author: Actor, orgId: string, needId: string) {
+  await ctx.services.needs.submit(author, orgId, needId, t);
+  return ctx.services.needs.approve(await approverFor(ctx, orgId, needId, author.userId), orgId, needId, t);
 }
 
 /** A sound project: tutoring in 正安县 for ages 6–15, 5 places, a year from 2026-02-01. */

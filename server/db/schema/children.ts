@@ -84,7 +84,7 @@ export const needs = pgTable(
   (t) => [
     index('needs_org_idx').on(t.organizationId, t.status),
     index('needs_child_idx').on(t.childId),
-    check('needs_status_chk', sql`${t.status} in ('draft','published','matched','being_helped','met','withdrawn')`),
+    check('needs_status_chk', sql`${t.status} in ('draft','awaiting_approval','published','matched','being_helped','met','withdrawn')`),
     check('needs_urgency_chk', sql`${t.urgency} between 1 and 4`),
     check('needs_amount_chk', sql`${t.amountFen} is null or ${t.amountFen} >= 0`),
   ],
@@ -114,6 +114,36 @@ export const publishedNeeds = pgTable(
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('published_needs_board_idx').on(t.visible, t.regionCode, t.kind), index('published_needs_time_idx').on(t.publishedAt)],
+);
+
+/**
+ * A second person's review of a need (four-eyes): its publication, or its withdrawal while it is
+ * being helped. Requested by one caseworker, approved or returned by a supervisor of the same
+ * organization who is not the requester. The reason and the return note are free text that may
+ * quote what identifies the child, so they are encrypted like a need's description.
+ */
+export const needReviews = pgTable(
+  'need_reviews',
+  {
+    id: uuid('id').primaryKey(),
+    needId: uuid('need_id').notNull().references(() => needs.id, { onDelete: 'cascade' }),
+    organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+    kind: text('kind').notNull(),
+    requestedBy: uuid('requested_by').notNull().references(() => users.id),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    reason: text('reason'),
+    decision: text('decision'),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    note: text('note'),
+  },
+  (t) => [
+    index('need_reviews_org_idx').on(t.organizationId, t.decision),
+    uniqueIndex('need_reviews_open_uq').on(t.needId).where(sql`${t.decision} is null`),
+    check('need_reviews_kind_chk', sql`${t.kind} in ('publication','withdrawal')`),
+    check('need_reviews_decision_chk', sql`(${t.decision} is null and ${t.decidedBy} is null and ${t.decidedAt} is null) or (${t.decision} in ('approved','returned') and ${t.decidedBy} is not null and ${t.decidedAt} is not null)`),
+    check('need_reviews_four_eyes_chk', sql`${t.decidedBy} is null or ${t.decidedBy} <> ${t.requestedBy}`),
+  ],
 );
 
 /** Two records (in different organizations) with the same ID-number hash: the same child. Neither side sees the other. */

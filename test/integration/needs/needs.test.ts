@@ -10,6 +10,7 @@ let orgId: string;
 let caseworker: Browser;
 let childPath: string;
 let caseworkerId: string;
+let supervisor: Browser;
 beforeAll(async () => {
   ctx = await startTestApp();
   const org = await makeOrg(ctx.database.db, { kind: 'government' });
@@ -18,6 +19,8 @@ beforeAll(async () => {
   caseworkerId = user.id;
   caseworker = new Browser(ctx.app);
   await caseworker.logIn(user.email, PASSWORD);
+  supervisor = new Browser(ctx.app, { 'X-Forwarded-For': '198.51.100.7' });
+  await supervisor.logIn((await makeMember(ctx.database.db, orgId, ['supervisor'])).email, PASSWORD);
   // Enough published children in the county that a new one can be published without singling anyone out.
   await seedChildren(ctx.database.db, ctx.services.children, { organizationId: orgId, createdBy: user.id, countyCode: '520324', count: 300, publish: 300, seed: 11 });
   await ctx.services.needs.reanonymize();
@@ -29,6 +32,12 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
+/** The author submits, a supervisor approves: how a need gets published. */
+async function publish(needId: string) {
+  expect((await caseworker.post(`${childPath}/needs/${needId}/submit`)).status).toBe(303);
+  return supervisor.post(`/org/${orgId}/needs/${needId}/approve`);
+}
+
 async function draftNeed(description: string): Promise<string> {
   const res = await caseworker.post(`${childPath}/needs`, { needKind: 'tutoring', urgency: '3', needDescription: description, amount: '1,200' });
   expect(res.status).toBe(303);
@@ -39,7 +48,7 @@ async function draftNeed(description: string): Promise<string> {
 describe('publishing needs', () => {
   it('blocks a description that names the child or gives a phone number, showing the offending text, and publishes nothing', async () => {
     const needId = await draftNeed('冉小花的奶奶身体不好，请联系13908520001安排课业辅导。');
-    const res = await caseworker.post(`${childPath}/needs/${needId}/publish`);
+    const res = await caseworker.post(`${childPath}/needs/${needId}/submit`);
     expect(res.status).toBe(422);
     expect(res.text).toContain('需求描述中可能含有能识别孩子的信息');
     expect(res.text).toContain('「冉小花」');
@@ -49,7 +58,7 @@ describe('publishing needs', () => {
 
   it('publishes a clean need under a random code; the public page shows the need and nothing that identifies the child', async () => {
     const needId = await draftNeed('孩子父母在外务工，数学基础较弱，需要每周一次课业辅导。');
-    const res = await caseworker.post(`${childPath}/needs/${needId}/publish`);
+    const res = await publish(needId);
     expect(res.status).toBe(303);
     const page = await caseworker.get(childPath);
     const code = /公开编号: <code>([A-Z0-9-]+)<\/code>/.exec(page.text)?.[1] ?? /need\/?s\/([A-Z0-9]{2}-[A-Z0-9]{6})/.exec(page.text)![1];
@@ -63,7 +72,7 @@ describe('publishing needs', () => {
 
   it('takes a withdrawn need off the board at once', async () => {
     const needId = await draftNeed('需要心理疏导，情绪低落，希望有志愿者长期陪伴。');
-    await caseworker.post(`${childPath}/needs/${needId}/publish`);
+    await publish(needId);
     const [pub] = await ctx.database.db.select().from(publishedNeeds).where(eq(publishedNeeds.needId, needId));
     expect((await new Browser(ctx.app).get(`/needs/${pub.publicCode}`)).status).toBe(200);
     const empty = await caseworker.post(`${childPath}/needs/${needId}/withdraw`, { reason: '' });

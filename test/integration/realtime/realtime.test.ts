@@ -8,6 +8,7 @@ import { FieldCipher } from '../../../server/lib/crypto';
 import { createLogger } from '../../../server/lib/logger';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { makeMember, makeOrg, PASSWORD } from '../../support/factories';
+import { submitAndApprove } from '../../support/matching';
 import { collect, listen, sessionCookie, settle, socketTo } from '../../support/server';
 import { seedChildren } from '../../../server/demo/county';
 
@@ -105,7 +106,7 @@ describe('sockets on one node', () => {
     expect(await watcher.emitWithAck('watch', 'board')).toBe(true);
     const figures = collect<{ room: string; values: { total: string } }>(watcher, 'figures');
     const draft = (await ctx.database.db.query.needs.findMany()).find((n) => n.status === 'draft')!;
-    await ctx.services.needs.publish(actor, orgA, draft.id, (k) => k);
+    await submitAndApprove(ctx, actor, orgA, draft.id);
     await settle();
     expect(figures).toEqual([{ room: 'board', values: { total: String(before + 1) } }]);
   });

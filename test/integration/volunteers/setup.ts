@@ -4,6 +4,7 @@ import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { seedChildren } from '../../../server/demo/county';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { makeMember, makeOrg, makeUser, PASSWORD } from '../../support/factories';
+import { submitAndApprove } from '../../support/matching';
 
 /** The identifying data of the child the volunteer is paired with: none of it may reach the volunteer. */
 export const CHILD = {
@@ -75,7 +76,7 @@ export async function volunteerWorld(): Promise<VolunteerWorld> {
     t,
   );
   const need = await ctx.services.needs.create(caseworkerActor, org.id, child.id, { needKind: 'companionship', needDescription: '孩子与年迈的祖母同住，性格内向，需要志愿者长期陪伴和交流。', urgency: 3, amount: null, quantity: null, startOn: null, endOn: null });
-  const published = await ctx.services.needs.publish(caseworkerActor, org.id, need.id, t);
+  const published = await submitAndApprove(ctx, caseworkerActor, org.id, need.id);
   if (!published.visible) throw new Error('the test need was held back; the seeded county is too small');
   const [other] = await db.select({ id: needs.id }).from(needs).where(and(eq(needs.organizationId, org.id), eq(needs.kind, 'companionship'), eq(needs.status, 'published')));
   const logIn = async (email: string, n: number) => {
