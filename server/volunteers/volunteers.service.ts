@@ -12,6 +12,7 @@ import { rankRoles } from './opportunities.rules';
 import type { ProfileInput, VettingInput } from './volunteers.schemas';
 import type { VettingService } from './vetting.service';
 import type { PairingsService } from './pairings.service';
+import type { GuardianService } from './guardian.service';
 import type { HoursService } from './hours.service';
 import type { SafeguardingService } from './safeguarding.service';
 import type { RoleDirectory } from './role-directory';
@@ -22,6 +23,7 @@ export interface VolunteersDeps {
   accounts: AccountsService;
   vetting: VettingService;
   pairings: PairingsService;
+  guardian: GuardianService;
   hours: HoursService;
   safeguarding: SafeguardingService;
   roles: RoleDirectory;
@@ -244,6 +246,16 @@ export class VolunteersService {
       this.deps.safeguarding.thread(organizationId, volunteerUserId),
     ]);
     return { volunteerUserId, displayName: person?.displayName ?? '', profile: profile ?? null, vetting, pairings, pairable, messages };
+  }
+
+  /**
+   * One pairing's page for its organization: the pairing (see PairingsService.forOrganization)
+   * and its guardian side — consent and the caseworker's contacts with the guardian — in full only
+   * for the child's keepers (see GuardianService.forPairing).
+   */
+  async pairingPage(viewer: Viewer, organizationId: string, pairingId: string) {
+    const pairing = await this.deps.pairings.forOrganization(viewer, organizationId, pairingId);
+    return { pairing, guardian: await this.deps.guardian.forPairing(viewer, organizationId, pairing) };
   }
 
   /** The organization records its vetting; pairings whose check is no longer valid are suspended at once. */

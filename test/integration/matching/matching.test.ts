@@ -3,7 +3,7 @@ import { followUps, helpRecords, matchProposals, needs, projects, publishedNeeds
 import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { PASSWORD } from '../../support/factories';
-import { openProject, orgWith, platformAdmin, publishNeed, registerChild, t } from '../../support/matching';
+import { consentToHelp, openProject, orgWith, platformAdmin, publishNeed, registerChild, t } from '../../support/matching';
 import type { Actor } from '../../../server/lib/authorization';
 
 let ctx: TestContext;
@@ -105,6 +105,7 @@ describe('duplicate help across organizations', () => {
     projectId = await openProject(ctx, helper.actor, helper.orgId, reviewer, { title: '亲情陪伴 · 正安县', needKinds: ['companionship'], capacity: 5 });
     const proposal = (await liveProposal(needA))!;
     await ctx.services.matching.accept(helper.actor, helper.orgId, proposal.id, t);
+    await consentToHelp(ctx, civil.actor, civil.orgId, needA);
     await ctx.services.matching.confirm(civil.actor, civil.orgId, proposal.id, t);
     needB = await publishNeed(ctx, shelter.actor, shelter.orgId, childB, { kind: 'companionship' });
     await ctx.services.matching.rematchFor({ needIds: [needB] });
@@ -190,7 +191,23 @@ describe('authorization: the project\'s organization answers, the need\'s organi
     }
     expect((await liveProposal(needId))?.status).toBe('accepted');
     expect(await db().select().from(helpRecords).where(eq(helpRecords.needId, needId))).toHaveLength(0);
-    expect((await (await browserFor(civil.email)).post(`/org/${civil.orgId}/matches/${proposalId}/confirm`)).status).toBe(303);
+  });
+
+  it('refuses to start psychological support before the guardian consents, changing nothing; starts it once consent is recorded', async () => {
+    const civilPage = await browserFor(civil.email);
+    const refused = await civilPage.post(`/org/${civil.orgId}/matches/${proposalId}/confirm`);
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('这项帮扶需要与孩子接触，开始前须记录监护人的有效同意');
+    expect((await liveProposal(needId))?.status).toBe('accepted');
+    expect(await needStatus(needId)).toBe('matched');
+    expect(await db().select().from(helpRecords).where(eq(helpRecords.needId, needId))).toHaveLength(0);
+    const consentPage = await civilPage.get(`/org/${civil.orgId}/volunteers/needs/${needId}/consent`);
+    expect(consentPage.status).toBe(200);
+    expect(consentPage.text).toContain('尚未记录监护人同意');
+    const recorded = await civilPage.post(`/org/${civil.orgId}/volunteers/needs/${needId}/consent`, { guardianName: '王秀英', guardianRelation: 'mother', consentedOn: '2026-02-27', consentMethod: 'verbal' });
+    expect(recorded.status).toBe(303);
+    expect((await civilPage.get(`/org/${civil.orgId}/volunteers/needs/${needId}/consent`)).text).toContain('王秀英');
+    expect((await civilPage.post(`/org/${civil.orgId}/matches/${proposalId}/confirm`)).status).toBe(303);
     expect(await needStatus(needId)).toBe('being_helped');
   });
 
@@ -253,7 +270,7 @@ describe('the full lifecycle, with overdue follow-ups', () => {
     helperPage = await browserFor(helper.email);
   });
 
-  it('goes proposed → accepted → confirmed: help starts, a place is taken, the first follow-up is due in 30 days', async () => {
+  it('goes proposed → accepted → confirmed: help starts, a place is taken, the first follow-up is due in 30 days (school aid needs no guardian consent)', async () => {
     const proposal = (await liveProposal(first))!;
     expect((await helperPage.post(`/org/${helper.orgId}/proposals/${proposal.id}/accept`)).status).toBe(303);
     expect(await projectRow(projectId)).toMatchObject({ placesPromised: 1, placesTaken: 0 });
