@@ -55,6 +55,11 @@ export class GuardianService {
   private withdrawalContext = (id: string) => `guardian_consents.withdrawal_note:${id}`;
   private contactContext = (id: string) => `guardian_contacts.note:${id}`;
 
+  /** Encrypts a guardian's name and a contact note the way this service stores them (for the demo seed, which backdates them). */
+  sealForDemo(kind: 'guardian_name' | 'contact_note', id: string, text: string): string {
+    return this.deps.cipher.encrypt(text, kind === 'guardian_name' ? this.nameContext(id) : this.contactContext(id));
+  }
+
   /** The child a consent target concerns, checked to be the organization's (and, for help, of a kind that meets the child). */
   private async childOf(organizationId: string, target: ConsentTarget): Promise<string> {
     if (target.purpose === 'pairing') {
