@@ -267,6 +267,26 @@ export class GuardianService {
   }
 
   /**
+   * Active pairings whose caseworker contact with the guardian is missed (due more than the
+   * grace period ago), most overdue first; for one organization or all. For the organization's
+   * volunteers page and for whoever sends notifications.
+   */
+  async missedContacts(organizationId?: string): Promise<Array<{ pairingId: string; organizationId: string; nickname: string; schedule: CheckInSchedule }>> {
+    const rows = await this.deps.db
+      .select({ id: pairings.id, organizationId: pairings.organizationId, nickname: pairings.nickname, startOn: pairings.startOn, last: sql<string | null>`(select max(gc.occurred_on)::text from guardian_contacts gc where gc.pairing_id = "pairings"."id")` })
+      .from(pairings)
+      .where(and(eq(pairings.status, 'active'), organizationId ? eq(pairings.organizationId, organizationId) : undefined));
+    const today = this.today();
+    const out = [];
+    for (const r of rows) {
+      if (!r.startOn) continue;
+      const schedule = guardianContactSchedule({ startOn: r.startOn, lastContactOn: r.last }, today);
+      if (schedule.missed) out.push({ pairingId: r.id, organizationId: r.organizationId, nickname: r.nickname, schedule });
+    }
+    return out.sort((a, b) => b.schedule.daysOverdue - a.schedule.daysOverdue);
+  }
+
+  /**
    * The pairing's guardian side for its organization page: the consents (see `consents`), the
    * caseworker's contacts with the guardian (notes for the child's keepers only, within the
    * audited consent read) and when the next contact is due.

@@ -17,6 +17,7 @@ import { pairingFacts, volunteerPairingView, type OrgCheckInView, type OrgPairin
 import type { CheckInInput, PairingChangeInput, PairingInput } from './volunteers.schemas';
 import type { VettingService } from './vetting.service';
 import type { GuardianService } from './guardian.service';
+import { CONTACT_NEED_KINDS } from './consent.rules';
 import { findContacts } from './contacts.rules';
 
 export interface PairingsDeps {
@@ -30,8 +31,8 @@ export interface PairingsDeps {
   now?: () => Date;
 }
 
-/** Kinds of need a volunteer can help with in person or over video (money and goods go through projects). */
-export const VOLUNTEER_NEED_KINDS: readonly string[] = ['tutoring', 'psychological', 'companionship', 'medical', 'skills', 'social', 'safety', 'legal'];
+/** Kinds of need a volunteer can help with in person or over video — those whose help meets the child (money and goods go through projects). */
+export const VOLUNTEER_NEED_KINDS: readonly string[] = CONTACT_NEED_KINDS;
 
 type PairingRow = typeof pairings.$inferSelect;
 

@@ -192,17 +192,18 @@ export class VolunteersService {
 
   /**
    * The organization's volunteers page: who joined and their vetting, pairings waiting for
-   * approval and running, missed check-ins, applications, hours waiting and concerns (admins).
+   * approval and running, missed check-ins and missed contacts with guardians, applications, hours waiting and concerns (admins).
    * Expired checks suspend pairings before anything is shown.
    */
   async organizationOverview(viewer: Viewer, organizationId: string) {
     const { membership } = requireOrgRole(viewer, organizationId, VOLUNTEER_COORDINATORS);
     await this.deps.pairings.suspendExpired({ organizationId });
     const isAdmin = membership.roles.some((r) => (CONCERN_READERS as readonly string[]).includes(r));
-    const [volunteers, pairings, missed, applications, pendingHours, concernCount] = await Promise.all([
+    const [volunteers, pairings, missed, missedGuardianContacts, applications, pendingHours, concernCount] = await Promise.all([
       this.deps.vetting.forOrganization(organizationId),
       this.deps.pairings.listForOrganization(organizationId),
       this.deps.pairings.missedCheckIns(organizationId),
+      this.deps.guardian.missedContacts(organizationId),
       this.applicationsFor(organizationId),
       this.deps.hours.pendingCount(organizationId),
       isAdmin ? this.deps.safeguarding.concernCount(organizationId) : Promise.resolve(0),
@@ -214,6 +215,7 @@ export class VolunteersService {
       running: pairings.filter((p) => ['active', 'paused', 'suspended'].includes(p.status)),
       ended: pairings.filter((p) => ['closed', 'declined'].includes(p.status)).slice(0, 20),
       missed,
+      missedGuardianContacts,
       applications,
       pendingHours,
       concernCount,

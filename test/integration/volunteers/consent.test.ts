@@ -178,6 +178,9 @@ describe('check-ins and the caseworker’s contact with the guardian', () => {
     w.clock.set('2026-07-09');
     const late = await w.staff.get(pairingPage());
     expect(late.text).toContain('应于 2026-07-01 联系监护人，已逾期 8 天');
+    expect(await w.ctx.services.guardian.missedContacts(w.orgId)).toMatchObject([{ pairingId, nickname: '小花', schedule: { dueOn: '2026-07-01', daysOverdue: 8 } }]);
+    const overview = await w.staff.get(`/org/${w.orgId}/volunteers`);
+    expect(overview.text).toContain('未按时进行的监护人联系');
     const future = await w.caseworker.post(`${pairingPage()}/guardian-contacts`, { contactOn: '2026-07-10', contactMode: 'phone', contactNote: '奶奶说孩子最近很开心。' });
     expect(future.status).toBe(422);
     expect(future.text).toContain('联系日期：不能是将来的日期');
@@ -189,6 +192,8 @@ describe('check-ins and the caseworker’s contact with the guardian', () => {
     expect(row.note).not.toContain('奶奶');
     const after = await w.caseworker.get(pairingPage());
     expect(after.text).toContain('下次应联系监护人：2026-08-09');
+    expect(await w.ctx.services.guardian.missedContacts(w.orgId)).toEqual([]);
+    expect((await w.staff.get(`/org/${w.orgId}/volunteers`)).text).not.toContain('未按时进行的监护人联系');
     expect(after.text).toContain('奶奶说孩子最近很开心。');
     const staff = await w.staff.get(pairingPage());
     expect(staff.text).not.toContain('奶奶说孩子最近很开心。');
