@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { followUps, helpRecords, matchProposals, needs, projects, publishedNeeds, unmatchedNeeds } from '../../../server/db/schema';
+import { followUps, guardianConsents, helpRecords, matchProposals, needs, projects, publishedNeeds, unmatchedNeeds } from '../../../server/db/schema';
 import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { PASSWORD } from '../../support/factories';
@@ -211,6 +211,24 @@ describe('authorization: the project\'s organization answers, the need\'s organi
     expect(await needStatus(needId)).toBe('being_helped');
   });
 
+  it('refuses a help consent dated in the future, and records the guardian withdrawing it without stopping help already running', async () => {
+    const civilPage = await browserFor(civil.email);
+    const consentUrl = `/org/${civil.orgId}/volunteers/needs/${needId}/consent`;
+    const [consent] = await db().select().from(guardianConsents).where(eq(guardianConsents.needId, needId));
+    const early = await civilPage.post(`${consentUrl}/${consent.id}/withdraw`, { withdrawnOn: '2026-02-26', withdrawalNote: '家长改变主意。' });
+    expect(early.status).toBe(422);
+    expect(early.text).toContain('撤回日期：不能早于同意日期 2026-02-27');
+    expect((await civilPage.post(`${consentUrl}/${consent.id}/withdraw`, { withdrawnOn: '2026-03-01', withdrawalNote: '母亲希望暂停心理辅导。' })).status).toBe(303);
+    const [withdrawn] = await db().select().from(guardianConsents).where(eq(guardianConsents.id, consent.id));
+    expect(withdrawn.withdrawnOn).toBe('2026-03-01');
+    expect((await civilPage.get(consentUrl)).text).toContain('已于 2026-03-01 撤回');
+    const future = await civilPage.post(consentUrl, { guardianName: '王秀英', guardianRelation: 'mother', consentedOn: '2026-03-02', consentMethod: 'verbal' });
+    expect(future.status).toBe(422);
+    expect(future.text).toContain('同意日期：不能是将来的日期');
+    expect(await db().select().from(guardianConsents).where(eq(guardianConsents.needId, needId))).toHaveLength(1);
+    expect((await db().select().from(helpRecords).where(eq(helpRecords.needId, needId)))[0].status).toBe('in_progress');
+  });
+
   it('lets only the need\'s organization close the help', async () => {
     const [record] = await db().select().from(helpRecords).where(eq(helpRecords.needId, needId));
     const res = await (await browserFor(helper.email)).post(`/org/${helper.orgId}/help-records/${record.id}/close`, { outcome: 'met', evaluation: '帮扶机构自己不能给自己打分。' });
@@ -276,6 +294,11 @@ describe('the full lifecycle, with overdue follow-ups', () => {
     expect(await projectRow(projectId)).toMatchObject({ placesPromised: 1, placesTaken: 0 });
     const page = await civilPage.get(`/org/${civil.orgId}/matches`);
     expect(page.text).toContain('项目方已接受，待确认');
+    const noConsent = await civilPage.get(`/org/${civil.orgId}/volunteers/needs/${first}/consent`);
+    expect(noConsent.text).toContain('这类需求的帮扶不与孩子接触，不需要监护人同意。');
+    const refused = await civilPage.post(`/org/${civil.orgId}/volunteers/needs/${first}/consent`, { guardianName: '李明', guardianRelation: 'father', consentedOn: '2026-02-27', consentMethod: 'verbal' });
+    expect(refused.status).toBe(422);
+    expect(await db().select().from(guardianConsents).where(eq(guardianConsents.needId, first))).toHaveLength(0);
     expect((await civilPage.post(`/org/${civil.orgId}/matches/${proposal.id}/confirm`)).status).toBe(303);
     expect(await needStatus(first)).toBe('being_helped');
     expect(await projectRow(projectId)).toMatchObject({ placesPromised: 0, placesTaken: 1, status: 'open' });

@@ -151,8 +151,14 @@ describe('who sees the consent', () => {
     expect((await otherCaseworker.get(formUrl())).status).toBe(403);
     expect((await otherCaseworker.get(`/org/${otherOrgId}/volunteers/consents/${consentId}/form`)).status).toBe(404);
     expect((await otherCaseworker.get(`/org/${otherOrgId}/evidence/${consentId}`)).status).toBe(404);
-    const anonymous = await new Browser(w.ctx.app).get(formUrl());
-    expect(anonymous.status).toBe(303);
+    expect((await otherCaseworker.get(pairingPage())).status).toBe(403);
+    expect((await otherCaseworker.get(`/org/${otherOrgId}/volunteers/pairings/${pairingId}`)).status).toBe(404);
+    const anonymous = new Browser(w.ctx.app);
+    for (const path of [formUrl(), pairingPage()]) {
+      const res = await anonymous.get(path);
+      expect(res.status).toBe(303);
+      expect(res.text ?? '').not.toContain(CHILD.guardianName);
+    }
     expect(await auditOf('consent.form_view')).toHaveLength(1);
   });
 });
