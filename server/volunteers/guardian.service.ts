@@ -14,7 +14,7 @@ import type { EvidenceService, UploadedFile } from '../evidence/evidence.service
 import { consentInForce, consentProblems, involvesContact, withdrawalProblems } from './consent.rules';
 import { guardianContactSchedule, LIVE_PAIRING_STATUSES, PAUSED_CONSENT_WITHDRAWN, VOLUNTEER_VISIBLE_STATUSES, type CheckInSchedule } from './pairings.rules';
 import { PAIRING_APPROVERS } from './volunteers.rules';
-import type { CaseworkerConsentView, ConsentStatusView, GuardianContactView } from './volunteers.projections';
+import { caseworkerConsent, type CaseworkerConsentView, type ConsentStatusView, type GuardianContactView } from './volunteers.projections';
 import type { ConsentInput, GuardianContactInput, WithdrawalInput } from './volunteers.schemas';
 
 export interface GuardianDeps {
@@ -196,19 +196,12 @@ export class GuardianService {
   }
 
   private caseworkerView(c: ConsentRow, names: Map<string, string>, today: string): CaseworkerConsentView {
-    return {
-      id: c.id,
+    const opened = {
       guardianName: this.deps.cipher.decrypt(c.guardianName, this.nameContext(c.id)),
-      relation: c.relation,
-      consentedOn: c.consentedOn,
-      method: c.method,
-      witnessName: c.witnessUserId ? (names.get(c.witnessUserId) ?? '') : null,
-      hasForm: c.formSha256 !== null,
-      recordedByName: names.get(c.recordedBy) ?? '',
-      withdrawnOn: c.withdrawnOn,
       withdrawalNote: c.withdrawalNote ? this.deps.cipher.decrypt(c.withdrawalNote, this.withdrawalContext(c.id)) : null,
       inForce: consentInForce(c, today),
     };
+    return caseworkerConsent(c, opened, names);
   }
 
   private async names(ids: Array<string | null>): Promise<Map<string, string>> {

@@ -152,6 +152,33 @@ export interface CaseworkerConsentView {
   inForce: boolean;
 }
 
+/** The columns of a stored consent its keepers' view is built from (the name and note arrive decrypted, separately). */
+export interface ConsentRecordFacts {
+  id: string;
+  relation: string;
+  consentedOn: string;
+  method: string;
+  witnessUserId: string | null;
+  formSha256: string | null;
+  recordedBy: string;
+  withdrawnOn: string | null;
+}
+
+/** The one place a stored consent becomes what the child's keepers see; `names` are display names by user id. */
+export const caseworkerConsent = (c: ConsentRecordFacts, opened: { guardianName: string; withdrawalNote: string | null; inForce: boolean }, names: ReadonlyMap<string, string>): CaseworkerConsentView => ({
+  id: c.id,
+  guardianName: opened.guardianName,
+  relation: c.relation,
+  consentedOn: c.consentedOn,
+  method: c.method,
+  witnessName: c.witnessUserId ? (names.get(c.witnessUserId) ?? '') : null,
+  hasForm: c.formSha256 !== null,
+  recordedByName: names.get(c.recordedBy) ?? '',
+  withdrawnOn: c.withdrawnOn,
+  withdrawalNote: opened.withdrawalNote,
+  inForce: opened.inForce,
+});
+
 /** What anyone else in the organization (staff coordinating volunteers) learns of a consent: whether one is in force. */
 export interface ConsentStatusView {
   inForce: boolean;
