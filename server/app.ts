@@ -27,7 +27,7 @@ import { evidenceUpload } from './evidence/evidence.upload';
 import { fundsRouter } from './funds/funds.routes';
 import { projectsRouter } from './projects/projects.routes';
 import { matchingRouter } from './matching/matching.routes';
-import { volunteersRouter } from './volunteers/volunteers.routes';
+import { consentUpload, volunteersRouter } from './volunteers/volunteers.routes';
 import { buildServices, type AppDeps } from './services';
 
 const ROOT = path.join(__dirname, '..');
@@ -121,6 +121,7 @@ export function createApp(deps: AppDeps) {
   // Multipart bodies are parsed per route; the roster upload's must be parsed before the CSRF check reads its token.
   app.use(rosterUpload());
   app.use(evidenceUpload());
+  app.use(consentUpload());
   app.use(csrfProtection({ secret, secure: config.cookieSecure }));
 
   app.use(homeRouter(services));

@@ -27,6 +27,7 @@ import { MatchingService } from './matching/matching.service';
 import { HelpRecordsService } from './matching/help-records.service';
 import { VettingService } from './volunteers/vetting.service';
 import { PairingsService } from './volunteers/pairings.service';
+import { GuardianService } from './volunteers/guardian.service';
 import { HoursService } from './volunteers/hours.service';
 import { SafeguardingService } from './volunteers/safeguarding.service';
 import { VolunteersService } from './volunteers/volunteers.service';
@@ -69,15 +70,16 @@ export function buildServices(deps: AppDeps) {
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
   const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
-  const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, rematch: (scope) => matching.rematchFor(scope) });
+  const guardian = new GuardianService({ db, audit, cipher, evidence, now: deps.now });
+  const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, consent: guardian, rematch: (scope) => matching.rematchFor(scope) });
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
   const roleDirectory = tableRoleDirectory(db);
   const vetting = new VettingService({ db, audit, now: deps.now });
-  const pairings = new PairingsService({ db, audit, cipher, children, vetting, now: deps.now });
+  const pairings = new PairingsService({ db, audit, cipher, children, vetting, consent: guardian, now: deps.now });
   const volunteerHours = new HoursService({ db, audit, pairings, vetting, roles: roleDirectory, baseUrl: deps.config.baseUrl, now: deps.now });
   const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
-  const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
+  const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, guardian, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, volunteerHours, safeguarding, volunteers, sessionStore };
+  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

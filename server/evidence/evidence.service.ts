@@ -58,10 +58,7 @@ export class EvidenceService {
   async store(tx: Tx, organizationId: string, uploadedBy: string, files: UploadedFile[]): Promise<StoredEvidence[]> {
     const out: StoredEvidence[] = [];
     for (const f of files) {
-      const mimeType = sniffEvidenceType(f.buffer);
-      if (!mimeType) throw new Error('evidence not checked before storing');
-      const sha256 = crypto.createHash('sha256').update(f.buffer).digest('hex');
-      this.writeOnce(sha256, f.buffer);
+      const { sha256, mimeType } = this.keep(f);
       const [row] = await tx
         .insert(evidenceFiles)
         .values({ organizationId, sha256, mimeType, bytes: f.buffer.length, filename: cleanFilename(f.filename), uploadedBy })
@@ -69,6 +66,25 @@ export class EvidenceService {
       out.push(row);
     }
     return out;
+  }
+
+  /**
+   * Writes one checked file to the store and says what it is, without an evidence row: for areas
+   * that keep their own record of a file and decide themselves who reads it (a guardian's consent form).
+   */
+  keep(file: UploadedFile): { sha256: string; mimeType: string; bytes: number } {
+    const mimeType = sniffEvidenceType(file.buffer);
+    if (!mimeType) throw new Error('evidence not checked before storing');
+    const sha256 = crypto.createHash('sha256').update(file.buffer).digest('hex');
+    this.writeOnce(sha256, file.buffer);
+    return { sha256, mimeType, bytes: file.buffer.length };
+  }
+
+  /** The stored bytes under `sha256`, re-hashed so a damaged store is noticed. The caller has decided who may read them. */
+  bytesOf(sha256: string): Buffer {
+    const data = fs.readFileSync(this.pathOf(sha256));
+    if (crypto.createHash('sha256').update(data).digest('hex') !== sha256) throw new Error(`evidence store damaged: ${sha256}`);
+    return data;
   }
 
   /** Metadata of evidence files by id (for lists on finance pages). */
@@ -82,8 +98,7 @@ export class EvidenceService {
     requireOrgRole(viewer, organizationId, EVIDENCE_READERS);
     const [row] = await this.deps.db.select().from(evidenceFiles).where(and(eq(evidenceFiles.id, fileId), eq(evidenceFiles.organizationId, organizationId)));
     if (!row) throw new NotFoundError('evidence');
-    const data = fs.readFileSync(this.pathOf(row.sha256));
-    if (crypto.createHash('sha256').update(data).digest('hex') !== row.sha256) throw new Error(`evidence store damaged: ${row.sha256}`);
+    const data = this.bytesOf(row.sha256);
     return { id: row.id, sha256: row.sha256, mimeType: row.mimeType, bytes: row.bytes, filename: row.filename, data };
   }
 

@@ -10,22 +10,23 @@ const UPLOAD_PATHS = [/^\/org\/[^/]+\/gifts\/?$/, /^\/org\/[^/]+\/expenditures\/
 /**
  * Parses evidence uploads (multipart, field `evidence`, up to 5 files of 10 MB, in memory).
  * Mounted in app.ts before the CSRF check, as the roster upload is, so the form's `_csrf` field
- * is read from the parsed body; only signed-in users' uploads are parsed at all.
+ * is read from the parsed body; only signed-in users' uploads are parsed at all. Other forms
+ * that carry files of the same kinds (a guardian's consent form) pass their paths, field and count.
  */
-export function evidenceUpload(): RequestHandler {
+export function evidenceUpload(opts: { paths: RegExp[]; field: string; maxFiles: number } = { paths: UPLOAD_PATHS, field: 'evidence', maxFiles: EVIDENCE_LIMITS.maxFiles }): RequestHandler {
   const parse = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: EVIDENCE_LIMITS.maxBytes, files: EVIDENCE_LIMITS.maxFiles, fields: 30, parts: 40 },
+    limits: { fileSize: EVIDENCE_LIMITS.maxBytes, files: opts.maxFiles, fields: 30, parts: 40 },
     defParamCharset: 'utf8',
-  }).array('evidence', EVIDENCE_LIMITS.maxFiles);
+  }).array(opts.field, opts.maxFiles);
   return (req, res, next) => {
-    if (req.method !== 'POST' || !req.viewer || !UPLOAD_PATHS.some((p) => p.test(req.path))) return next();
+    if (req.method !== 'POST' || !req.viewer || !opts.paths.some((p) => p.test(req.path))) return next();
     if (!req.is('multipart/form-data')) return next();
     parse(req, res, (err: unknown) => {
       if (!(err instanceof multer.MulterError)) return next(err);
       const key = err.code === 'LIMIT_FILE_SIZE' ? 'evidence.too_large' : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE' ? 'evidence.too_many' : 'evidence.bad_upload';
-      const message = req.t(key, { name: err.field ?? '', maxMb: EVIDENCE_LIMITS.maxBytes / 1024 / 1024, max: EVIDENCE_LIMITS.maxFiles });
-      next(new ValidationError({ evidence: req.t('validation.field', { label: req.t('fields.evidence'), message }) }));
+      const message = req.t(key, { name: err.field ?? '', maxMb: EVIDENCE_LIMITS.maxBytes / 1024 / 1024, max: opts.maxFiles });
+      next(new ValidationError({ [opts.field]: req.t('validation.field', { label: req.t(`fields.${opts.field}`), message }) }));
     });
   };
 }

@@ -12,6 +12,7 @@ import { chinaDate } from '../children/id-number.rules';
 import { CHILD_RECORD_ROLES } from '../children/children.service';
 import type { NeedsService } from '../needs/needs.service';
 import { PROJECT_ROLES, type ProjectsService } from '../projects/projects.service';
+import type { GuardianService } from '../volunteers/guardian.service';
 import { isOverdue, needStatusAfterClose, nextFollowUp, type HelpOutcome } from './lifecycle.rules';
 
 export interface HelpRecordsDeps {
@@ -23,6 +24,8 @@ export interface HelpRecordsDeps {
   /** Re-runs matching for needs that came back (a help record closed without meeting its need). */
   rematch: (scope: { needIds: string[] }) => Promise<unknown>;
   logger: Logger;
+  /** The guardian's consent, required before help that meets the child starts. */
+  consent: Pick<GuardianService, 'requireForHelp'>;
   now?: () => Date;
 }
 
@@ -83,8 +86,12 @@ export class HelpRecordsService {
   private notesContext = (followUpId: string) => `follow_ups.notes:${followUpId}`;
   private evaluationContext = (helpRecordId: string) => `help_records.evaluation:${helpRecordId}`;
 
-  /** Inside a confirmation: starts help for a child, with its first follow-up 30 days after the start. */
+  /**
+   * Inside a confirmation: starts help for a child, with its first follow-up 30 days after the
+   * start. Help of a kind that meets the child needs the guardian's consent in force first.
+   */
   async start(tx: Tx, a: { proposalId: string; needId: string; projectId: string; childKey: string; kind: string; startOn: string; endOn: string | null; actorUserId: string }): Promise<string> {
+    await this.deps.consent.requireForHelp(tx, a.needId, a.kind);
     const next = nextFollowUp(a.startOn, a.endOn);
     const [row] = await tx
       .insert(helpRecords)

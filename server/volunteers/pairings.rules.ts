@@ -20,6 +20,8 @@ export type PairingAction = (typeof PAIRING_ACTIONS)[number];
 export const CLOSING_REASONS = ['term_ended', 'need_met', 'child_moved', 'volunteer_withdrew', 'safeguarding', 'other'] as const;
 export const PAUSE_REASONS = ['school_holiday', 'volunteer_unavailable', 'child_unavailable', 'safeguarding', 'other'] as const;
 export const SUSPENDED_EXPIRED = 'background_check_expired';
+/** Why a pairing was paused when the guardian withdrew consent; only a new consent lets it resume. */
+export const PAUSED_CONSENT_WITHDRAWN = 'consent_withdrawn';
 
 const FROM: Record<PairingAction, readonly PairingStatus[]> = {
   pause: ['active'],
@@ -87,6 +89,18 @@ export function checkInSchedule(p: { startOn: string; every: CheckInEvery; lastC
   if (missed) for (let d = dueOn; d < today; d = nextDue(d, p.every)) missedCount++;
   return { dueOn, missed, missedCount, daysOverdue };
 }
+
+/** How the caseworker reaches the guardian between visits. */
+export const GUARDIAN_CONTACT_MODES = ['visit', 'phone', 'video'] as const;
+/** The caseworker speaks with the guardian once a month while the pairing runs (儿童主任 visit each child monthly). */
+export const GUARDIAN_CONTACT_EVERY: CheckInEvery = 'month';
+
+/**
+ * The caseworker's own schedule of contact with the guardian in an active pairing: due a month
+ * after the latest contact (or the start), missed after the same grace as a check-in.
+ */
+export const guardianContactSchedule = (p: { startOn: string; lastContactOn: string | null }, today: string): CheckInSchedule =>
+  checkInSchedule({ startOn: p.startOn, every: GUARDIAN_CONTACT_EVERY, lastCheckInOn: p.lastContactOn }, today);
 
 /** A pairing whose term has ended is due for renewal or closing (it is never closed behind the caseworker's back). */
 export const termEnded = (endOn: string | null, today: string): boolean => endOn !== null && endOn < today;

@@ -16,6 +16,8 @@ import { PAIRING_APPROVERS, VOLUNTEER_COORDINATORS } from './volunteers.rules';
 import { pairingFacts, volunteerPairingView, type OrgCheckInView, type OrgPairingNeedView, type OrgPairingView, type PublishedNeedFacts, type VolunteerPairingView } from './volunteers.projections';
 import type { CheckInInput, PairingChangeInput, PairingInput } from './volunteers.schemas';
 import type { VettingService } from './vetting.service';
+import type { GuardianService } from './guardian.service';
+import { CONTACT_NEED_KINDS } from './consent.rules';
 import { findContacts } from './contacts.rules';
 
 export interface PairingsDeps {
@@ -24,11 +26,13 @@ export interface PairingsDeps {
   cipher: FieldCipher;
   children: ChildrenService;
   vetting: VettingService;
+  /** The guardian's consent, checked before anyone may start (or go on) meeting the child. */
+  consent: Pick<GuardianService, 'requireForPairing'>;
   now?: () => Date;
 }
 
-/** Kinds of need a volunteer can help with in person or over video (money and goods go through projects). */
-export const VOLUNTEER_NEED_KINDS: readonly string[] = ['tutoring', 'psychological', 'companionship', 'medical', 'skills', 'social', 'safety', 'legal'];
+/** Kinds of need a volunteer can help with in person or over video — those whose help meets the child (money and goods go through projects). */
+export const VOLUNTEER_NEED_KINDS: readonly string[] = CONTACT_NEED_KINDS;
 
 type PairingRow = typeof pairings.$inferSelect;
 
@@ -169,7 +173,8 @@ export class PairingsService {
    * A caseworker (or supervisor) of the organization approves a requested pairing: it becomes
    * active today for its term, and only now does the volunteer see it. The person who asked for
    * the pairing cannot approve it: two people decide before a stranger meets a child. The
-   * volunteer's vetting is checked again, since it may have expired since the request.
+   * volunteer's vetting is checked again, since it may have expired since the request, and the
+   * guardian's consent to this pairing must be in force.
    */
   async approve(viewer: Viewer, organizationId: string, pairingId: string, t: Translate): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, PAIRING_APPROVERS);
@@ -178,6 +183,7 @@ export class PairingsService {
       if (p.status !== 'requested') this.refuse(p.status, t);
       if (p.requestedBy === actor.userId || p.volunteerUserId === actor.userId) throw new RuleViolationError('volunteers.pairing.approve_own_request');
       await this.deps.vetting.requireVetted(organizationId, p.volunteerUserId, p.roleKind, t, tx);
+      await this.deps.consent.requireForPairing(tx, pairingId);
       const startOn = this.today();
       await tx.update(pairings).set({ status: 'active', startOn, endOn: termEnd(startOn, p.termMonths), decidedBy: actor.userId, decidedAt: this.now(), updatedAt: this.now() }).where(eq(pairings.id, pairingId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'pairing.approve', subjectType: 'pairing', subjectId: pairingId }, tx);
@@ -197,7 +203,8 @@ export class PairingsService {
 
   /**
    * Pauses (with a reason), resumes, renews for another term, or closes (with a reason and a
-   * closing note) a pairing. Resuming a suspended pairing and renewing need a valid vetting again.
+   * closing note) a pairing. Resuming and renewing need a valid vetting again and the guardian's
+   * consent in force (a pairing paused because consent was withdrawn resumes only after a new one).
    */
   async change(viewer: Viewer, organizationId: string, pairingId: string, input: PairingChangeInput, t: Translate): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, VOLUNTEER_COORDINATORS);
@@ -205,7 +212,10 @@ export class PairingsService {
     await this.deps.db.transaction(async (tx) => {
       const p = await this.own(tx, organizationId, pairingId);
       if (!canApply(input.action, p.status as PairingStatus)) this.refuse(p.status, t);
-      if (input.action === 'resume' || input.action === 'renew') await this.deps.vetting.requireVetted(organizationId, p.volunteerUserId, p.roleKind, t, tx);
+      if (input.action === 'resume' || input.action === 'renew') {
+        await this.deps.vetting.requireVetted(organizationId, p.volunteerUserId, p.roleKind, t, tx);
+        await this.deps.consent.requireForPairing(tx, pairingId);
+      }
       const now = this.now();
       const values: Partial<typeof pairings.$inferInsert> = { status: statusAfter(input.action), updatedAt: now };
       if (input.action === 'pause') values.statusReason = input.reason;
@@ -296,6 +306,8 @@ export class PairingsService {
       occurredOn: c.occurredOn,
       mode: c.mode,
       minutes: c.minutes,
+      guardianPresent: c.guardianPresent,
+      caseworkerPresent: c.caseworkerPresent,
       notes: canReadNotes ? this.deps.cipher.decrypt(c.notes, this.checkInContext(c.id)) : null,
       reviewedAt: c.reviewedAt,
       reviewNote: canReadNotes && c.reviewNote ? this.deps.cipher.decrypt(c.reviewNote, this.reviewContext(c.id)) : null,
@@ -360,8 +372,9 @@ export class PairingsService {
   }
 
   /**
-   * The volunteer records a check-in of an active pairing: not in the future, not before the
-   * pairing started. The notes are about a child and so are encrypted.
+   * The volunteer records a check-in of an active pairing — with who else was there, the
+   * guardian, the caseworker, both or neither: not in the future, not before the pairing
+   * started. The notes are about a child and so are encrypted.
    */
   async recordCheckIn(viewer: Viewer, pairingId: string, input: CheckInInput, t: Translate): Promise<void> {
     const actor = requireVolunteer(viewer);
@@ -374,7 +387,7 @@ export class PairingsService {
       if (input.occurredOn > today) throw fieldError(t, 'occurredOn', 'volunteers.date.future');
       if (p.startOn && input.occurredOn < p.startOn) throw fieldError(t, 'occurredOn', 'volunteers.check_in.before_start', { startOn: p.startOn });
       const id = crypto.randomUUID();
-      await tx.insert(checkIns).values({ id, pairingId, occurredOn: input.occurredOn, mode: input.mode, minutes: input.minutes, notes: this.deps.cipher.encrypt(input.notes, this.checkInContext(id)), recordedBy: actor.userId });
+      await tx.insert(checkIns).values({ id, pairingId, occurredOn: input.occurredOn, mode: input.mode, minutes: input.minutes, notes: this.deps.cipher.encrypt(input.notes, this.checkInContext(id)), guardianPresent: input.guardianPresent, caseworkerPresent: input.caseworkerPresent, recordedBy: actor.userId });
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId: p.organizationId, action: 'check_in.create', subjectType: 'pairing', subjectId: pairingId, detail: { checkInId: id, occurredOn: input.occurredOn, mode: input.mode } }, tx);
     });
   }

@@ -8,6 +8,11 @@
  * | the organization's coordinators     | OrgPairingView: the volunteer, the needs by public code, status, |
  * |                                     | check-ins (notes only for caseworkers, supervisors and admins)   |
  *
+ * | the organization's caseworkers,     | CaseworkerConsentView: the guardian's consent in full (name,     |
+ * | supervisors and admins              | relation, date, how, witness, form file, withdrawal) and         |
+ * |                                     | GuardianContactView: their own contacts with the guardian        |
+ * | the organization's staff            | ConsentStatusView: only whether a consent is in force            |
+ *
  * A volunteer never receives a child's name, ID number, birth date, address, village, school,
  * phone or guardian: VolunteerPairingView is built only from the pairing row and the
  * published_needs projection (see PublishedNeedFacts), never from the children table.
@@ -106,6 +111,9 @@ export interface OrgCheckInView {
   occurredOn: string;
   mode: string;
   minutes: number;
+  /** Whether the guardian, the caseworker was there (null on check-ins recorded before this was asked). */
+  guardianPresent: boolean | null;
+  caseworkerPresent: boolean | null;
   /** Null when the viewer may not read notes about children (staff who are not caseworkers). */
   notes: string | null;
   reviewedAt: Date | null;
@@ -123,4 +131,64 @@ export interface OrgPairingView extends PairingFacts {
   termEnded: boolean;
   needs: OrgPairingNeedView[];
   checkIns: OrgCheckInView[];
+}
+
+/**
+ * A guardian's consent as the child's keepers see it (decrypted, and that read audited). The
+ * form file is a link to an audited download, never inlined.
+ */
+export interface CaseworkerConsentView {
+  id: string;
+  guardianName: string;
+  relation: string;
+  consentedOn: string;
+  method: string;
+  /** The caseworker who heard a verbal consent. */
+  witnessName: string | null;
+  hasForm: boolean;
+  recordedByName: string;
+  withdrawnOn: string | null;
+  withdrawalNote: string | null;
+  inForce: boolean;
+}
+
+/** The columns of a stored consent its keepers' view is built from (the name and note arrive decrypted, separately). */
+export interface ConsentRecordFacts {
+  id: string;
+  relation: string;
+  consentedOn: string;
+  method: string;
+  witnessUserId: string | null;
+  formSha256: string | null;
+  recordedBy: string;
+  withdrawnOn: string | null;
+}
+
+/** The one place a stored consent becomes what the child's keepers see; `names` are display names by user id. */
+export const caseworkerConsent = (c: ConsentRecordFacts, opened: { guardianName: string; withdrawalNote: string | null; inForce: boolean }, names: ReadonlyMap<string, string>): CaseworkerConsentView => ({
+  id: c.id,
+  guardianName: opened.guardianName,
+  relation: c.relation,
+  consentedOn: c.consentedOn,
+  method: c.method,
+  witnessName: c.witnessUserId ? (names.get(c.witnessUserId) ?? '') : null,
+  hasForm: c.formSha256 !== null,
+  recordedByName: names.get(c.recordedBy) ?? '',
+  withdrawnOn: c.withdrawnOn,
+  withdrawalNote: opened.withdrawalNote,
+  inForce: opened.inForce,
+});
+
+/** What anyone else in the organization (staff coordinating volunteers) learns of a consent: whether one is in force. */
+export interface ConsentStatusView {
+  inForce: boolean;
+}
+
+/** A caseworker's contact with the guardian; the note only for the child's keepers. */
+export interface GuardianContactView {
+  id: string;
+  occurredOn: string;
+  mode: string;
+  note: string | null;
+  recordedByName: string;
 }

@@ -1,14 +1,20 @@
 import { Router, type Request } from 'express';
 import type { Services } from '../services';
 import { flash, form, uuidParam } from '../lib/http';
+import { evidenceUpload, uploadedFiles } from '../evidence/evidence.upload';
 import { parseInput } from '../lib/validate';
-import { CHECK_IN_EVERY, CHECK_IN_MODES, CLOSING_REASONS, PAUSE_REASONS } from './pairings.rules';
+import { CHECK_IN_EVERY, CHECK_IN_MODES, CLOSING_REASONS, GUARDIAN_CONTACT_MODES, PAUSE_REASONS } from './pairings.rules';
+import { CONSENT_METHODS, GUARDIAN_RELATIONS } from './consent.rules';
+import type { ConsentTarget } from './guardian.service';
 import { DAY_PARTS, ROLE_KINDS, SKILLS, TRAVEL_CHOICES, TUTORING_SUBJECTS, WEEK_DAYS, availabilityKey } from './volunteers.rules';
 import {
   applicationDecisionSchema,
   applicationSchema,
   checkInSchema,
   concernSchema,
+  consentSchema,
+  guardianContactSchema,
+  withdrawalSchema,
   declineSchema,
   hourDecisionSchema,
   hourLogSchema,
@@ -31,12 +37,19 @@ const CHOICES = {
   modes: CHECK_IN_MODES,
   closingReasons: CLOSING_REASONS,
   pauseReasons: PAUSE_REASONS,
+  relations: GUARDIAN_RELATIONS,
+  consentMethods: CONSENT_METHODS,
+  contactModes: GUARDIAN_CONTACT_MODES,
   week: WEEK_DAYS.map((day) => ({ day, slots: DAY_PARTS.map((part) => ({ key: availabilityKey(day, part), part })) })),
 };
 
+/** The forms that carry a guardian's signed consent form (one PDF, JPEG or PNG), parsed before the CSRF check. */
+const CONSENT_UPLOAD_PATHS = [/^\/org\/[^/]+\/volunteers\/(pairings|needs)\/[^/]+\/consent\/?$/];
+export const consentUpload = () => evidenceUpload({ paths: CONSENT_UPLOAD_PATHS, field: 'consentForm', maxFiles: 1 });
+
 export function volunteersRouter(services: Services) {
   const r = Router();
-  const { volunteers, vetting, pairings, volunteerHours, safeguarding } = services;
+  const { volunteers, vetting, pairings, volunteerHours, safeguarding, guardian } = services;
 
   // ---- the volunteer's own area ----------------------------------------------------------
 
@@ -171,8 +184,8 @@ export function volunteersRouter(services: Services) {
 
   const orgPairingPage = async (req: Request) => {
     const orgId = uuidParam(req, 'orgId');
-    const pairing = await pairings.forOrganization(req.viewer, orgId, uuidParam(req, 'pairingId'));
-    return { title: pairing.nickname, orgId, pairing, choices: CHOICES };
+    const page = await volunteers.pairingPage(req.viewer, orgId, uuidParam(req, 'pairingId'));
+    return { title: page.pairing.nickname, orgId, ...page, consents: page.guardian.consents, consentAction: `/org/${orgId}/volunteers/pairings/${page.pairing.id}/consent`, choices: CHOICES };
   };
   const pairingForm = form('volunteers/org-pairing', orgPairingPage);
   const backToPairing = (req: Request) => `/org/${uuidParam(req, 'orgId')}/volunteers/pairings/${uuidParam(req, 'pairingId')}`;
@@ -195,6 +208,50 @@ export function volunteersRouter(services: Services) {
     flash(req, 'success', `volunteers.pairing.done.${input.action}`);
     res.redirect(303, backToPairing(req));
   });
+  const pairingTarget = (req: Request): ConsentTarget => ({ purpose: 'pairing', pairingId: uuidParam(req, 'pairingId') });
+  r.post('/org/:orgId/volunteers/pairings/:pairingId/consent', pairingForm, async (req, res) => {
+    await guardian.recordConsent(req.viewer, uuidParam(req, 'orgId'), pairingTarget(req), parseInput(consentSchema, req.body, req.t), uploadedFiles(req.files), req.t);
+    flash(req, 'success', 'volunteers.consent.recorded');
+    res.redirect(303, `${backToPairing(req)}#consent`);
+  });
+  r.post('/org/:orgId/volunteers/pairings/:pairingId/consent/:consentId/withdraw', pairingForm, async (req, res) => {
+    await guardian.withdraw(req.viewer, uuidParam(req, 'orgId'), pairingTarget(req), uuidParam(req, 'consentId'), parseInput(withdrawalSchema, req.body, req.t), req.t);
+    flash(req, 'success', 'volunteers.consent.withdrawn_paused');
+    res.redirect(303, `${backToPairing(req)}#consent`);
+  });
+  r.post('/org/:orgId/volunteers/pairings/:pairingId/guardian-contacts', pairingForm, async (req, res) => {
+    await guardian.recordContact(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'pairingId'), parseInput(guardianContactSchema, req.body, req.t), req.t);
+    flash(req, 'success', 'volunteers.guardian_contact.recorded');
+    res.redirect(303, `${backToPairing(req)}#guardian-contacts`);
+  });
+  r.get('/org/:orgId/volunteers/consents/:consentId/form', async (req, res) => {
+    const file = await guardian.consentForm(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'consentId'));
+    res.attachment(file.filename).type(file.mimeType).set({ 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' }).send(file.data);
+  });
+
+  // Consent to help that meets the child (a need of a contact kind), recorded before the help is confirmed.
+  const needConsentPage = async (req: Request) => {
+    const orgId = uuidParam(req, 'orgId');
+    const need = await guardian.needForConsent(req.viewer, orgId, uuidParam(req, 'needId'));
+    return { title: req.t('volunteers.consent.help_title'), orgId, need, consents: need.consents, consentAction: `/org/${orgId}/volunteers/needs/${need.needId}/consent`, choices: CHOICES };
+  };
+  const needConsentForm = form('volunteers/need-consent', needConsentPage);
+  const needTarget = (req: Request): ConsentTarget => ({ purpose: 'help', needId: uuidParam(req, 'needId') });
+  const backToNeed = (req: Request) => `/org/${uuidParam(req, 'orgId')}/volunteers/needs/${uuidParam(req, 'needId')}/consent`;
+  r.get('/org/:orgId/volunteers/needs/:needId/consent', async (req, res) => {
+    res.render('volunteers/need-consent', await needConsentPage(req));
+  });
+  r.post('/org/:orgId/volunteers/needs/:needId/consent', needConsentForm, async (req, res) => {
+    await guardian.recordConsent(req.viewer, uuidParam(req, 'orgId'), needTarget(req), parseInput(consentSchema, req.body, req.t), uploadedFiles(req.files), req.t);
+    flash(req, 'success', 'volunteers.consent.recorded');
+    res.redirect(303, backToNeed(req));
+  });
+  r.post('/org/:orgId/volunteers/needs/:needId/consent/:consentId/withdraw', needConsentForm, async (req, res) => {
+    await guardian.withdraw(req.viewer, uuidParam(req, 'orgId'), needTarget(req), uuidParam(req, 'consentId'), parseInput(withdrawalSchema, req.body, req.t), req.t);
+    flash(req, 'success', 'volunteers.consent.withdrawn');
+    res.redirect(303, backToNeed(req));
+  });
+
   r.post('/org/:orgId/volunteers/pairings/:pairingId/check-ins/:checkInId/review', pairingForm, async (req, res) => {
     await pairings.reviewCheckIn(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'pairingId'), uuidParam(req, 'checkInId'), parseInput(reviewSchema, req.body, req.t).reviewNote);
     flash(req, 'success', 'volunteers.check_in.reviewed');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { countyOf } from '../lib/regions';
-import { CHECK_IN_EVERY, CHECK_IN_MODES, CLOSING_REASONS, DEFAULT_TERM_MONTHS, PAIRING_ACTIONS, PAUSE_REASONS } from './pairings.rules';
+import { CHECK_IN_EVERY, CHECK_IN_MODES, CLOSING_REASONS, DEFAULT_TERM_MONTHS, GUARDIAN_CONTACT_MODES, PAIRING_ACTIONS, PAUSE_REASONS } from './pairings.rules';
+import { CONSENT_METHODS, GUARDIAN_RELATIONS } from './consent.rules';
 import { DAY_PARTS, ROLE_KINDS, SKILLS, TUTORING_SUBJECTS, WEEK_DAYS } from './volunteers.rules';
 import { parseClock } from './hours.rules';
 
@@ -109,6 +110,8 @@ export const checkInSchema = z.object({
   mode: z.enum(CHECK_IN_MODES),
   minutes: z.coerce.number().int().min(1).max(1440),
   notes: z.string().trim().min(2).max(4000),
+  guardianPresent: checkbox,
+  caseworkerPresent: checkbox,
 });
 export type CheckInInput = z.output<typeof checkInSchema>;
 
@@ -157,3 +160,20 @@ export const messageSchema = z.object({ messageBody: z.string().trim().min(1).ma
 export const concernSchema = z.object({ concern: z.string().trim().min(10).max(4000), pairingId: z.preprocess(blankToNull, uuid.nullable().optional()).transform((v) => v ?? null) });
 export const applicationSchema = z.object({ applicationMessage: optionalText(500) });
 export const applicationDecisionSchema = z.object({ decision: z.enum(['accept', 'decline']) });
+
+/** A caseworker records a guardian's consent: who, their relation to the child, when, and how (the form file travels separately). */
+export const consentSchema = z.object({
+  guardianName: z.string().trim().min(1).max(40),
+  guardianRelation: z.enum(GUARDIAN_RELATIONS),
+  consentedOn: day,
+  consentMethod: z.enum(CONSENT_METHODS),
+});
+export type ConsentInput = z.output<typeof consentSchema>;
+
+/** A caseworker records that the guardian withdrew consent, when, and a note. */
+export const withdrawalSchema = z.object({ withdrawnOn: day, withdrawalNote: z.string().trim().min(2).max(500) });
+export type WithdrawalInput = z.output<typeof withdrawalSchema>;
+
+/** The caseworker's own contact with the guardian. */
+export const guardianContactSchema = z.object({ contactOn: day, contactMode: z.enum(GUARDIAN_CONTACT_MODES), contactNote: z.string().trim().min(2).max(500) });
+export type GuardianContactInput = z.output<typeof guardianContactSchema>;

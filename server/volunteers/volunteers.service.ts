@@ -12,6 +12,7 @@ import { rankRoles } from './opportunities.rules';
 import type { ProfileInput, VettingInput } from './volunteers.schemas';
 import type { VettingService } from './vetting.service';
 import type { PairingsService } from './pairings.service';
+import type { GuardianService } from './guardian.service';
 import type { HoursService } from './hours.service';
 import type { SafeguardingService } from './safeguarding.service';
 import type { RoleDirectory } from './role-directory';
@@ -22,6 +23,7 @@ export interface VolunteersDeps {
   accounts: AccountsService;
   vetting: VettingService;
   pairings: PairingsService;
+  guardian: GuardianService;
   hours: HoursService;
   safeguarding: SafeguardingService;
   roles: RoleDirectory;
@@ -190,17 +192,18 @@ export class VolunteersService {
 
   /**
    * The organization's volunteers page: who joined and their vetting, pairings waiting for
-   * approval and running, missed check-ins, applications, hours waiting and concerns (admins).
+   * approval and running, missed check-ins and missed contacts with guardians, applications, hours waiting and concerns (admins).
    * Expired checks suspend pairings before anything is shown.
    */
   async organizationOverview(viewer: Viewer, organizationId: string) {
     const { membership } = requireOrgRole(viewer, organizationId, VOLUNTEER_COORDINATORS);
     await this.deps.pairings.suspendExpired({ organizationId });
     const isAdmin = membership.roles.some((r) => (CONCERN_READERS as readonly string[]).includes(r));
-    const [volunteers, pairings, missed, applications, pendingHours, concernCount] = await Promise.all([
+    const [volunteers, pairings, missed, missedGuardianContacts, applications, pendingHours, concernCount] = await Promise.all([
       this.deps.vetting.forOrganization(organizationId),
       this.deps.pairings.listForOrganization(organizationId),
       this.deps.pairings.missedCheckIns(organizationId),
+      this.deps.guardian.missedContacts(organizationId),
       this.applicationsFor(organizationId),
       this.deps.hours.pendingCount(organizationId),
       isAdmin ? this.deps.safeguarding.concernCount(organizationId) : Promise.resolve(0),
@@ -212,6 +215,7 @@ export class VolunteersService {
       running: pairings.filter((p) => ['active', 'paused', 'suspended'].includes(p.status)),
       ended: pairings.filter((p) => ['closed', 'declined'].includes(p.status)).slice(0, 20),
       missed,
+      missedGuardianContacts,
       applications,
       pendingHours,
       concernCount,
@@ -244,6 +248,16 @@ export class VolunteersService {
       this.deps.safeguarding.thread(organizationId, volunteerUserId),
     ]);
     return { volunteerUserId, displayName: person?.displayName ?? '', profile: profile ?? null, vetting, pairings, pairable, messages };
+  }
+
+  /**
+   * One pairing's page for its organization: the pairing (see PairingsService.forOrganization)
+   * and its guardian side — consent and the caseworker's contacts with the guardian — in full only
+   * for the child's keepers (see GuardianService.forPairing).
+   */
+  async pairingPage(viewer: Viewer, organizationId: string, pairingId: string) {
+    const pairing = await this.deps.pairings.forOrganization(viewer, organizationId, pairingId);
+    return { pairing, guardian: await this.deps.guardian.forPairing(viewer, organizationId, pairing) };
   }
 
   /** The organization records its vetting; pairings whose check is no longer valid are suspended at once. */

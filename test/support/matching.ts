@@ -57,6 +57,15 @@ export async function registerChild(ctx: TestContext, actor: Actor, orgId: strin
   return (await ctx.services.children.create(actor, orgId, child, t)).id;
 }
 
+/**
+ * Records the guardian's verbal consent (witnessed by `caseworker`) to help with the need, as a
+ * caseworker does before confirming help that meets the child; returns the consent id.
+ */
+export async function consentToHelp(ctx: TestContext, caseworker: Actor, orgId: string, needId: string): Promise<string> {
+  const input = { guardianName: '测试监护人', guardianRelation: 'grandmother' as const, consentedOn: '2024-01-01', consentMethod: 'verbal' as const };
+  return (await ctx.services.guardian.recordConsent(caseworker, orgId, { purpose: 'help', needId }, input, [], t)).id;
+}
+
 /** Records and publishes a need of the child; returns the need id. */
 export async function publishNeed(ctx: TestContext, actor: Actor, orgId: string, childId: string, over: { kind?: string; urgency?: number } = {}): Promise<string> {
   const { id } = await ctx.services.needs.create(actor, orgId, childId, {
@@ -142,6 +151,7 @@ export async function helpFixture(ctx: TestContext, a: { orgId: string; admin: A
   const screen = await ctx.services.matching.needScreen(a.caseworker, a.orgId, t);
   const proposalOf = (needId: string) => screen.proposals.find((p) => p.needId === needId)!.id;
   await ctx.services.matching.accept(a.admin, a.orgId, proposalOf(helped), t);
+  await consentToHelp(ctx, a.caseworker, a.orgId, helped);
   const { helpRecordId } = await ctx.services.matching.confirm(a.caseworker, a.orgId, proposalOf(helped), t);
   return { projectId, roleId, proposalId: proposalOf(waiting), helpRecordId };
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './accounts';
 import { organizations } from './organizations';
-import { needs } from './children';
+import { children, needs } from './children';
 import { projectRoles, projects } from './projects';
 
 /** One weekly slot a volunteer is free: day 1 (Monday) – 7 and a part of the day. */
@@ -125,9 +125,9 @@ export const pairingNeeds = pgTable(
 );
 
 /**
- * A scheduled contact the volunteer records: when, how, how long, and notes about the child
- * (free text, so encrypted like visit findings). The caseworker reviews it. Who was present
- * (guardian, caseworker) is left open for the safeguarding follow-up.
+ * A scheduled contact the volunteer records: when, how, how long, who else was there (the
+ * guardian, the caseworker; null on check-ins recorded before presence was asked), and notes about
+ * the child (free text, so encrypted like visit findings). The caseworker reviews it.
  */
 export const checkIns = pgTable(
   'check_ins',
@@ -258,4 +258,64 @@ export const roleApplications = pgTable(
     index('role_applications_org_idx').on(t.organizationId, t.status),
     check('role_applications_status_chk', sql`${t.status} in ('applied','accepted','declined','withdrawn')`),
   ],
+);
+
+/**
+ * A guardian's consent (监护人同意) to contact with their child, for one purpose: a pairing, or
+ * help for one need whose kind involves contact. The guardian's name and the withdrawal note are
+ * encrypted (the family's identifying data); the signed form, when there is one, lies in the
+ * evidence store under its SHA-256 and is named only here. Verbal consent names its witness, the
+ * caseworker who recorded it. A purpose has at most one consent that is not withdrawn.
+ */
+export const guardianConsents = pgTable(
+  'guardian_consents',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+    childId: uuid('child_id').notNull().references(() => children.id),
+    purpose: text('purpose').notNull(),
+    pairingId: uuid('pairing_id').references(() => pairings.id, { onDelete: 'cascade' }),
+    needId: uuid('need_id').references(() => needs.id, { onDelete: 'cascade' }),
+    guardianName: text('guardian_name').notNull(),
+    relation: text('relation').notNull(),
+    consentedOn: date('consented_on').notNull(),
+    method: text('method').notNull(),
+    witnessUserId: uuid('witness_user_id').references(() => users.id),
+    formSha256: text('form_sha256'),
+    formMimeType: text('form_mime_type'),
+    formBytes: integer('form_bytes'),
+    recordedBy: uuid('recorded_by').notNull().references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    withdrawnOn: date('withdrawn_on'),
+    withdrawalNote: text('withdrawal_note'),
+    withdrawnBy: uuid('withdrawn_by').references(() => users.id),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('guardian_consents_child_idx').on(t.childId),
+    uniqueIndex('guardian_consents_live_pairing_uq').on(t.pairingId).where(sql`${t.withdrawnOn} is null and ${t.pairingId} is not null`),
+    uniqueIndex('guardian_consents_live_need_uq').on(t.needId).where(sql`${t.withdrawnOn} is null and ${t.needId} is not null`),
+    check('guardian_consents_purpose_chk', sql`(${t.purpose} = 'pairing' and ${t.pairingId} is not null and ${t.needId} is null) or (${t.purpose} = 'help' and ${t.needId} is not null and ${t.pairingId} is null)`),
+    check('guardian_consents_method_chk', sql`(${t.method} = 'form' and ${t.formSha256} is not null) or (${t.method} = 'verbal' and ${t.witnessUserId} is not null)`),
+    check('guardian_consents_form_mime_chk', sql`${t.formMimeType} is null or ${t.formMimeType} in ('application/pdf','image/jpeg','image/png')`),
+    check('guardian_consents_withdrawn_chk', sql`${t.withdrawnOn} is null or ${t.withdrawnOn} >= ${t.consentedOn}`),
+  ],
+);
+
+/**
+ * The caseworker's own contact with the child's guardian during a pairing (monthly, on the
+ * pairing's schedule): when, how, and a short note about the family, encrypted.
+ */
+export const guardianContacts = pgTable(
+  'guardian_contacts',
+  {
+    id: uuid('id').primaryKey(),
+    pairingId: uuid('pairing_id').notNull().references(() => pairings.id, { onDelete: 'cascade' }),
+    occurredOn: date('occurred_on').notNull(),
+    mode: text('mode').notNull(),
+    note: text('note').notNull(),
+    recordedBy: uuid('recorded_by').notNull().references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('guardian_contacts_pairing_idx').on(t.pairingId, t.occurredOn), check('guardian_contacts_mode_chk', sql`${t.mode} in ('visit','phone','video')`)],
 );

@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { followUps, helpRecords, matchProposals, needs, projects, publishedNeeds, unmatchedNeeds } from '../../../server/db/schema';
+import { followUps, guardianConsents, helpRecords, matchProposals, needs, projects, publishedNeeds, unmatchedNeeds } from '../../../server/db/schema';
 import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { PASSWORD } from '../../support/factories';
-import { openProject, orgWith, platformAdmin, publishNeed, registerChild, t } from '../../support/matching';
+import { consentToHelp, openProject, orgWith, platformAdmin, publishNeed, registerChild, t } from '../../support/matching';
 import type { Actor } from '../../../server/lib/authorization';
 
 let ctx: TestContext;
@@ -105,6 +105,7 @@ describe('duplicate help across organizations', () => {
     projectId = await openProject(ctx, helper.actor, helper.orgId, reviewer, { title: '亲情陪伴 · 正安县', needKinds: ['companionship'], capacity: 5 });
     const proposal = (await liveProposal(needA))!;
     await ctx.services.matching.accept(helper.actor, helper.orgId, proposal.id, t);
+    await consentToHelp(ctx, civil.actor, civil.orgId, needA);
     await ctx.services.matching.confirm(civil.actor, civil.orgId, proposal.id, t);
     needB = await publishNeed(ctx, shelter.actor, shelter.orgId, childB, { kind: 'companionship' });
     await ctx.services.matching.rematchFor({ needIds: [needB] });
@@ -190,8 +191,42 @@ describe('authorization: the project\'s organization answers, the need\'s organi
     }
     expect((await liveProposal(needId))?.status).toBe('accepted');
     expect(await db().select().from(helpRecords).where(eq(helpRecords.needId, needId))).toHaveLength(0);
-    expect((await (await browserFor(civil.email)).post(`/org/${civil.orgId}/matches/${proposalId}/confirm`)).status).toBe(303);
+  });
+
+  it('refuses to start psychological support before the guardian consents, changing nothing; starts it once consent is recorded', async () => {
+    const civilPage = await browserFor(civil.email);
+    const refused = await civilPage.post(`/org/${civil.orgId}/matches/${proposalId}/confirm`);
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('这项帮扶需要与孩子接触，开始前须记录监护人的有效同意');
+    expect((await liveProposal(needId))?.status).toBe('accepted');
+    expect(await needStatus(needId)).toBe('matched');
+    expect(await db().select().from(helpRecords).where(eq(helpRecords.needId, needId))).toHaveLength(0);
+    const consentPage = await civilPage.get(`/org/${civil.orgId}/volunteers/needs/${needId}/consent`);
+    expect(consentPage.status).toBe(200);
+    expect(consentPage.text).toContain('尚未记录监护人同意');
+    const recorded = await civilPage.post(`/org/${civil.orgId}/volunteers/needs/${needId}/consent`, { guardianName: '王秀英', guardianRelation: 'mother', consentedOn: '2026-02-27', consentMethod: 'verbal' });
+    expect(recorded.status).toBe(303);
+    expect((await civilPage.get(`/org/${civil.orgId}/volunteers/needs/${needId}/consent`)).text).toContain('王秀英');
+    expect((await civilPage.post(`/org/${civil.orgId}/matches/${proposalId}/confirm`)).status).toBe(303);
     expect(await needStatus(needId)).toBe('being_helped');
+  });
+
+  it('refuses a help consent dated in the future, and records the guardian withdrawing it without stopping help already running', async () => {
+    const civilPage = await browserFor(civil.email);
+    const consentUrl = `/org/${civil.orgId}/volunteers/needs/${needId}/consent`;
+    const [consent] = await db().select().from(guardianConsents).where(eq(guardianConsents.needId, needId));
+    const early = await civilPage.post(`${consentUrl}/${consent.id}/withdraw`, { withdrawnOn: '2026-02-26', withdrawalNote: '家长改变主意。' });
+    expect(early.status).toBe(422);
+    expect(early.text).toContain('撤回日期：不能早于同意日期 2026-02-27');
+    expect((await civilPage.post(`${consentUrl}/${consent.id}/withdraw`, { withdrawnOn: '2026-03-01', withdrawalNote: '母亲希望暂停心理辅导。' })).status).toBe(303);
+    const [withdrawn] = await db().select().from(guardianConsents).where(eq(guardianConsents.id, consent.id));
+    expect(withdrawn.withdrawnOn).toBe('2026-03-01');
+    expect((await civilPage.get(consentUrl)).text).toContain('已于 2026-03-01 撤回');
+    const future = await civilPage.post(consentUrl, { guardianName: '王秀英', guardianRelation: 'mother', consentedOn: '2026-03-02', consentMethod: 'verbal' });
+    expect(future.status).toBe(422);
+    expect(future.text).toContain('同意日期：不能是将来的日期');
+    expect(await db().select().from(guardianConsents).where(eq(guardianConsents.needId, needId))).toHaveLength(1);
+    expect((await db().select().from(helpRecords).where(eq(helpRecords.needId, needId)))[0].status).toBe('in_progress');
   });
 
   it('lets only the need\'s organization close the help', async () => {
@@ -253,12 +288,17 @@ describe('the full lifecycle, with overdue follow-ups', () => {
     helperPage = await browserFor(helper.email);
   });
 
-  it('goes proposed → accepted → confirmed: help starts, a place is taken, the first follow-up is due in 30 days', async () => {
+  it('goes proposed → accepted → confirmed: help starts, a place is taken, the first follow-up is due in 30 days (school aid needs no guardian consent)', async () => {
     const proposal = (await liveProposal(first))!;
     expect((await helperPage.post(`/org/${helper.orgId}/proposals/${proposal.id}/accept`)).status).toBe(303);
     expect(await projectRow(projectId)).toMatchObject({ placesPromised: 1, placesTaken: 0 });
     const page = await civilPage.get(`/org/${civil.orgId}/matches`);
     expect(page.text).toContain('项目方已接受，待确认');
+    const noConsent = await civilPage.get(`/org/${civil.orgId}/volunteers/needs/${first}/consent`);
+    expect(noConsent.text).toContain('这类需求的帮扶不与孩子接触，不需要监护人同意。');
+    const refused = await civilPage.post(`/org/${civil.orgId}/volunteers/needs/${first}/consent`, { guardianName: '李明', guardianRelation: 'father', consentedOn: '2026-02-27', consentMethod: 'verbal' });
+    expect(refused.status).toBe(422);
+    expect(await db().select().from(guardianConsents).where(eq(guardianConsents.needId, first))).toHaveLength(0);
     expect((await civilPage.post(`/org/${civil.orgId}/matches/${proposal.id}/confirm`)).status).toBe(303);
     expect(await needStatus(first)).toBe('being_helped');
     expect(await projectRow(projectId)).toMatchObject({ placesPromised: 0, placesTaken: 1, status: 'open' });

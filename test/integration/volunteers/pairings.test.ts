@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { auditEntries, checkIns, pairings, users, volunteerProfiles } from '../../../server/db/schema';
 import { Browser } from '../../support/app';
 import { makeUser, PASSWORD } from '../../support/factories';
-import { activePairing, SECRETS, signUpAndJoin, PROFILE, VALID_VETTING, volunteerWorld, type VolunteerWorld } from './setup';
+import { activePairing, recordConsent, SECRETS, signUpAndJoin, PROFILE, VALID_VETTING, volunteerWorld, type VolunteerWorld } from './setup';
 
 let w: VolunteerWorld;
 beforeAll(async () => {
@@ -105,8 +105,9 @@ describe('pairing a volunteer', () => {
     expect(again.text).toContain('所选需求已在另一个结对中');
   });
 
-  it('cannot be approved by staff, only by a caseworker', async () => {
+  it('cannot be approved by staff, only by a caseworker, once the guardian has consented', async () => {
     expect((await w.staff.post(`/org/${w.orgId}/volunteers/pairings/${pairingId}/approve`)).status).toBe(403);
+    await recordConsent(w, pairingId);
     const ok = await w.caseworker.post(`/org/${w.orgId}/volunteers/pairings/${pairingId}/approve`);
     expect(ok.status).toBe(303);
     expect((await pairingRows())[0]).toMatchObject({ status: 'active', startOn: '2026-06-01', endOn: '2027-06-01' });

@@ -127,12 +127,22 @@ export const VALID_VETTING = {
   qualifiedRoles: ['companion', 'tutor'],
 };
 
-/** Vets, requests (staff) and approves (caseworker) a pairing of the volunteer with 冉小花's need; returns its id. */
+/** The guardian's verbal consent as the caseworker records it (witnessed by the caseworker). */
+export const VERBAL_CONSENT = { guardianName: CHILD.guardianName, guardianRelation: 'grandmother', consentedOn: '2026-05-30', consentMethod: 'verbal' };
+
+/** The caseworker records the guardian's consent to the pairing (verbal unless told otherwise). */
+export async function recordConsent(w: VolunteerWorld, pairingId: string, over: Record<string, string> = {}): Promise<void> {
+  const res = await w.caseworker.post(`/org/${w.orgId}/volunteers/pairings/${pairingId}/consent`, { ...VERBAL_CONSENT, ...over });
+  if (res.status !== 303) throw new Error(`consent: ${res.status} ${(res.text.match(/class="(alert alert-error|error-text)"[^>]*>[^<]*/g) ?? []).join(' | ')}`);
+}
+
+/** Vets, requests (staff), records the guardian's consent and approves (caseworker) a pairing of the volunteer with 冉小花's need; returns its id. */
 export async function activePairing(w: VolunteerWorld, opts: { nickname?: string; vetting?: Record<string, string | string[]> } = {}): Promise<string> {
   await w.staff.post(`/org/${w.orgId}/volunteers/${w.volunteerId}/vetting`, opts.vetting ?? VALID_VETTING);
   const res = await w.staff.post(`/org/${w.orgId}/volunteers/${w.volunteerId}/pairings`, { needIds: [w.needId], nickname: opts.nickname ?? '小花', roleKind: 'companion', termMonths: '12', checkInEvery: 'month' });
   if (res.status !== 303) throw new Error(`pairing: ${res.status} ${(res.text.match(/class="(alert alert-error|error-text)"[^>]*>[^<]*/g) ?? []).join(' | ')}`);
   const id = String(res.headers.location).split('/').pop()!;
+  await recordConsent(w, id);
   const ok = await w.caseworker.post(`/org/${w.orgId}/volunteers/pairings/${id}/approve`);
   if (ok.status !== 303) throw new Error(`approve: ${ok.status}`);
   return id;

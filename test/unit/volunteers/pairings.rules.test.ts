@@ -1,4 +1,4 @@
-import { canApply, checkInSchedule, CHECK_IN_GRACE_DAYS, nextDue, nicknameRevealsName, renewedEnd, statusAfter, termEnd, termEnded } from '../../../server/volunteers/pairings.rules';
+import { canApply, checkInSchedule, CHECK_IN_GRACE_DAYS, guardianContactSchedule, nextDue, nicknameRevealsName, renewedEnd, statusAfter, termEnd, termEnded } from '../../../server/volunteers/pairings.rules';
 
 describe('pairing statuses', () => {
   it('pauses only an active pairing, resumes a paused or suspended one, never touches a closed one', () => {
@@ -58,5 +58,18 @@ describe('nicknames', () => {
     expect(nicknameRevealsName('冉 小花同学', names)).toBe(true);
     expect(nicknameRevealsName('阿依古丽', ['阿依古丽·买买提'])).toBe(false);
     expect(nicknameRevealsName('阿依古丽·买买提', ['阿依古丽·买买提'])).toBe(true);
+  });
+});
+
+describe('the caseworker’s contact with the guardian', () => {
+  it('is due a month after the start, then a month after the latest contact', () => {
+    expect(guardianContactSchedule({ startOn: '2026-06-01', lastContactOn: null }, '2026-06-15')).toMatchObject({ dueOn: '2026-07-01', missed: false });
+    expect(guardianContactSchedule({ startOn: '2026-06-01', lastContactOn: '2026-07-09' }, '2026-07-09')).toMatchObject({ dueOn: '2026-08-09', missed: false, daysOverdue: 0 });
+  });
+
+  it('is missed once the check-in grace has passed without a contact', () => {
+    expect(guardianContactSchedule({ startOn: '2026-06-01', lastContactOn: null }, '2026-07-08')).toMatchObject({ missed: false, daysOverdue: CHECK_IN_GRACE_DAYS });
+    expect(guardianContactSchedule({ startOn: '2026-06-01', lastContactOn: null }, '2026-07-09')).toMatchObject({ dueOn: '2026-07-01', missed: true, missedCount: 1, daysOverdue: 8 });
+    expect(guardianContactSchedule({ startOn: '2026-06-01', lastContactOn: null }, '2026-09-15')).toMatchObject({ missed: true, missedCount: 3 });
   });
 });
