@@ -22,6 +22,16 @@ async function freshPage(): Promise<Page> {
   return (await browser.newContext({ locale: 'zh-CN' })).newPage();
 }
 
+/** The caseworker records the guardian's verbal consent, witnessed by them, on the page in view. */
+async function recordVerbalConsent(page: Page): Promise<void> {
+  await page.getByLabel('监护人姓名').fill('王秀兰');
+  await page.getByLabel('与儿童关系').selectOption({ label: '祖母/外祖母' });
+  await page.getByLabel('同意日期').fill(today());
+  await page.getByLabel('口头同意（儿童主任见证）').check();
+  await page.getByRole('button', { name: '记录同意' }).click();
+  await expect(page.locator('.alert').first().innerText()).resolves.toContain('已记录监护人同意。');
+}
+
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10); // the day in China
 
 it('a donor gives to a project online and sees the gift in the project’s fund-use report', async () => {
@@ -100,7 +110,16 @@ it('a charity publishes a project, a reviewer opens it, the charity accepts a pr
   // The proposed need belongs to the civil-affairs bureau (正安县): its caseworker confirms, and help starts.
   await logIn(page, server.url, 'director@carebridge.demo');
   await page.getByRole('link', { name: '需求匹配与帮扶' }).click();
-  const match = page.locator('li, article, tr').filter({ hasText: code }).first();
+  // Tutoring meets the child: the guardian's consent comes first, and confirming without it is refused.
+  let match = page.locator('li, article, tr').filter({ hasText: code }).first();
+  await match.getByRole('button', { name: /确认/ }).click();
+  await expect(page.locator('.alert').first().innerText()).resolves.toContain('须记录监护人的有效同意');
+  match = page.locator('li, article, tr').filter({ hasText: code }).first();
+  await match.getByRole('link', { name: '监护人同意' }).click();
+  await recordVerbalConsent(page);
+  await page.goto(`${server.url}/account`);
+  await page.getByRole('link', { name: '需求匹配与帮扶' }).click();
+  match = page.locator('li, article, tr').filter({ hasText: code }).first();
   await match.getByRole('button', { name: /确认/ }).click();
   await expect(page.locator('.alert').first().innerText()).resolves.toMatch(/确认|帮扶/);
   expect(await page.locator('main').innerText()).toContain(code);
@@ -148,6 +167,7 @@ it('a volunteer signs up, is vetted and paired, logs hours that are approved, an
   await logIn(page, server.url, 'charity@carebridge.demo');
   await page.getByRole('link', { name: '志愿者管理' }).click();
   await page.getByRole('link', { name: '小月' }).first().click();
+  await recordVerbalConsent(page);
   await page.getByRole('button', { name: '批准结对' }).click();
   await expect(page.locator('main').innerText()).resolves.toContain('进行中');
   await logOut(page);

@@ -31,7 +31,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 240_000);
     const poll = setInterval(async () => {
       const m = /"msg":"listening".*?"port":(\d+)/.exec(out);
       if (m) {
