@@ -105,7 +105,7 @@ async function renderPdfPages(data: Buffer, pages: number[]): Promise<RenderedPa
     for (const n of pages) {
       const page = await doc.getPage(n);
       const base = page.getViewport({ scale: 1 });
-      // The long side at REDACTION_LIMITS.renderLongSide pixels: about 170 dpi for A4, enough to read a receipt.
+      // The long side at REDACTION_LIMITS.renderLongSide pixels: about 140 dpi for A4, enough to read a receipt.
       const scale = REDACTION_LIMITS.renderLongSide / Math.max(base.width, base.height);
       const viewport = page.getViewport({ scale });
       const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));

@@ -10,7 +10,7 @@ export const REDACTION_LIMITS = {
   /** Decoded pixels of an uploaded image (a 60-megapixel photo is far more than a receipt needs). */
   maxImagePixels: 60_000_000,
   /** Long side of a rendered PDF page, in pixels. */
-  renderLongSide: 2000,
+  renderLongSide: 1600,
   /** A box narrower or lower than this (as a share of the page) is a slip of the mouse, not a mark. */
   minSide: 0.002,
 } as const;
