@@ -5,7 +5,7 @@ import { auditEntries, donations, evidenceRedactions, expenditureEvidence, expen
 import { countPages, pageImage } from '../../../server/evidence/flatten';
 import { Browser } from '../../support/app';
 import { makeMember, makeOrg, makeUser, PASSWORD } from '../../support/factories';
-import { project, startMoneyApp } from '../../support/money';
+import { getBytes as bytes, postMultipart, project, startMoneyApp } from '../../support/money';
 import { pdfText } from '../../support/pdf-text';
 import { PDF_ID_AT, PDF_NAME_AT, PDF_PAGE, RECEIPT_ID_NUMBER, RECEIPT_NAME, changedShare, pixels, receiptPdf, receiptPng } from '../../support/receipts';
 
@@ -21,23 +21,6 @@ let pdfOriginal: Buffer;
 let pngFileId: string;
 let pdfFileId: string;
 const projects: ReturnType<typeof project>[] = [];
-
-/** Fetches a body as bytes, whatever its type. */
-const bytes = (b: Browser, url: string) =>
-  b.agent.get(url).buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
-
-async function postMultipart(b: Browser, url: string, fields: Record<string, string>, files: Array<{ name: string; data: Buffer }>) {
-  const page = await b.get(url);
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  let req = b.agent.post(url).field('_csrf', token);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  for (const f of files) req = req.attach('evidence', f.data, f.name);
-  return req;
-}
 
 /** The marking form's fields for boxes given in percent of the page. */
 function boxForm(boxes: Array<{ page?: number; x: number; y: number; w: number; h: number; covers: string }>) {
