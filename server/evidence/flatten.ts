@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCanvas, Image, type Canvas } from '@napi-rs/canvas';
 import PDFDocument from 'pdfkit';
-import type { EvidenceType } from './evidence.rules';
+import { imageDimensions, type EvidenceType } from './evidence.rules';
 import { REDACTION_LIMITS, pixelRect, type PageSize, type RedactionBox } from './redaction.rules';
 
 /**
@@ -87,12 +87,14 @@ interface RenderedPage {
   size: PageSize;
 }
 
-async function decodeImage(data: Buffer): Promise<RenderedPage> {
+async function decodeImage(data: Buffer, type: EvidenceType): Promise<RenderedPage> {
+  const declared = imageDimensions(data, type);
+  if (!declared) throw new FlattenError('unreadable');
+  if (declared.width * declared.height > REDACTION_LIMITS.maxImagePixels) throw new FlattenError('too_many_pixels');
   const image = new Image();
   image.src = data;
   await image.decode();
   const { width, height } = image;
-  if (width * height > REDACTION_LIMITS.maxImagePixels) throw new FlattenError('too_many_pixels');
   const canvas = createCanvas(width, height);
   canvas.getContext('2d').drawImage(image, 0, 0);
   return { canvas, size: { width, height } };
@@ -124,7 +126,7 @@ async function renderPdfPages(data: Buffer, pages: number[]): Promise<RenderedPa
 
 async function render(data: Buffer, type: EvidenceType, pages: number[]): Promise<RenderedPage[]> {
   if (type === 'application/pdf') return renderPdfPages(data, pages);
-  return [await decodeImage(data)];
+  return [await decodeImage(data, type)];
 }
 
 /** Paints each box opaque black over the canvas's pixels, rounded outward so a box never covers less than was marked. */

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client';
-import { evidenceRedactions } from '../db/schema';
+import { evidenceFiles, evidenceRedactions } from '../db/schema';
 import type { AuditService } from '../audit/audit.service';
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError, ValidationError } from '../lib/errors';
@@ -121,6 +121,7 @@ export class RedactionsService {
     const { actor } = requireOrgRole(viewer, organizationId, REDACTION_MARKERS);
     const { file, owner, type } = await this.original(viewer, organizationId, fileId);
     if (owner.status === 'rejected') throw new RuleViolationError('redactions.rejected_spending');
+    if (file.sha256Now !== file.sha256) throw new RuleViolationError('redactions.original_damaged');
     const pageCount = await this.pages(file.data, type);
     if (pageCount > REDACTION_LIMITS.maxPages) throw new RuleViolationError('redactions.too_many_pages', { pages: pageCount, max: REDACTION_LIMITS.maxPages });
     const parsed = boxesFromRows(rows, pageCount);
@@ -132,6 +133,8 @@ export class RedactionsService {
     const copySha256 = this.deps.evidence.putDerived(copy.data);
     const values = { originalSha256: file.sha256Now, pageCount, boxes: parsed.boxes, copySha256, copyMimeType: copy.mimeType, copyBytes: copy.data.length, markedBy: actor.userId, markedAt: this.now() };
     await this.deps.db.transaction(async (tx) => {
+      // The file's row is the lock: two people marking at once take turns, so the second replaces the first's marks.
+      await tx.select({ id: evidenceFiles.id }).from(evidenceFiles).where(eq(evidenceFiles.id, fileId)).for('update');
       const live = await liveRedaction(tx, fileId, true);
       if (live?.status === 'confirmed') throw new RuleViolationError('redactions.already_confirmed');
       if (live) await tx.update(evidenceRedactions).set(values).where(eq(evidenceRedactions.id, live.id));

@@ -223,7 +223,7 @@ describe('a PDF with a text layer', () => {
     expect(await live(pdfFileId)).toMatchObject({ status: 'marked', copyMimeType: 'application/pdf' });
   });
 
-  it('is not confirmed when the original bytes changed after marking; nothing changes', async () => {
+  it('is neither confirmed nor marked again when the original bytes changed after marking; nothing changes', async () => {
     const r = (await live(pdfFileId))!;
     const stored = path.join(ctx.dataDir, 'evidence', r.originalSha256.slice(0, 2), r.originalSha256);
     const kept = fs.readFileSync(stored);
@@ -232,6 +232,9 @@ describe('a PDF with a text layer', () => {
       const res = await as.admin.post(url(pdfFileId, '/redaction/confirm'), { copySha256: r.copySha256 });
       expect(res.status).toBe(422);
       expect(res.text).toContain('原件与标注时不一致');
+      const remark = await as.finance.post(url(pdfFileId, '/redaction'), boxForm(PDF_BOXES));
+      expect(remark.status).toBe(422);
+      expect(remark.text).toContain('可能已损坏');
       expect(await live(pdfFileId)).toEqual(r);
     } finally {
       fs.writeFileSync(stored, kept);

@@ -1,4 +1,4 @@
-import { countPages, flatten, pageImage } from '../../../server/evidence/flatten';
+import { FlattenError, countPages, flatten, pageImage } from '../../../server/evidence/flatten';
 import type { RedactionBox } from '../../../server/evidence/redaction.rules';
 import { pdfText } from '../../support/pdf-text';
 import { PDF_ID_AT, PDF_NAME_AT, PDF_PAGE, RECEIPT_ID_NUMBER, RECEIPT_NAME, changedShare, pixels, receiptPdf, receiptPng } from '../../support/receipts';
@@ -36,6 +36,14 @@ describe('flattening a PNG', () => {
     expect(copy.data.includes(Buffer.from('tEXt'))).toBe(false);
     expect(copy.data.includes(Buffer.from('iTXt'))).toBe(false);
   });
+});
+
+it('refuses an image whose header declares more pixels than the limit, before decoding it', async () => {
+  const png = Buffer.from(await receiptPng(8, 8));
+  png.writeUInt32BE(100_000, 16);
+  png.writeUInt32BE(100_000, 20);
+  await expect(flatten(png, 'image/png', 1, [])).rejects.toEqual(new FlattenError('too_many_pixels'));
+  await expect(pageImage(Buffer.from('89504e470d0a1a0a', 'hex'), 'image/png', 1)).rejects.toEqual(new FlattenError('unreadable'));
 });
 
 describe('flattening a PDF with a text layer', () => {
