@@ -8,6 +8,12 @@ import { confirmSchema, markSchema, returnSchema } from './redaction.schemas';
 
 const PRIVATE = { 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' };
 const PUBLIC_ID = /^[A-Za-z0-9_-]{43}$/;
+/** A page number from the path (1–999); anything else is simply not found. */
+function pageParam(req: Request): number {
+  const raw = String(req.params.page);
+  if (!/^[1-9]\d{0,2}$/.test(raw)) throw new NotFoundError('page');
+  return Number(raw);
+}
 const extensionOf = (mimeType: string) => (mimeType === 'application/pdf' ? 'pdf' : 'png');
 
 export function evidenceRouter(services: Services) {
@@ -37,14 +43,16 @@ export function evidenceRouter(services: Services) {
     res.redirect(303, `/org/${orgId}/evidence/${fileId}/redaction`);
   });
   r.get('/org/:orgId/evidence/:fileId/pages/:page', async (req, res) => {
-    const page = /^\d{1,3}$/.test(String(req.params.page)) ? Number(req.params.page) : NaN;
-    if (!Number.isInteger(page)) throw new NotFoundError('page');
-    const png = await redactions.originalPage(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'fileId'), page);
+    const png = await redactions.originalPage(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'fileId'), pageParam(req));
     res.type('image/png').set(PRIVATE).send(png);
   });
   r.get('/org/:orgId/evidence/:fileId/redaction/copy', async (req, res) => {
     const copy = await redactions.reviewCopy(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'fileId'));
     res.type(copy.mimeType).set({ ...PRIVATE, 'Content-Disposition': `inline; filename="redacted.${extensionOf(copy.mimeType)}"` }).send(copy.data);
+  });
+  r.get('/org/:orgId/evidence/:fileId/redaction/copy/pages/:page', async (req, res) => {
+    const png = await redactions.reviewCopyPage(req.viewer, uuidParam(req, 'orgId'), uuidParam(req, 'fileId'), pageParam(req));
+    res.type('image/png').set(PRIVATE).send(png);
   });
   r.post('/org/:orgId/evidence/:fileId/redaction/confirm', form('evidence/redaction', redactionPage), async (req, res) => {
     const orgId = uuidParam(req, 'orgId');

@@ -89,6 +89,7 @@ export class RedactionsService {
       maxPages: REDACTION_LIMITS.maxPages,
       coverKinds: REDACTION_COVERS,
       live: live ? redactionForFinance(live, actor.userId) : null,
+      copyPages: live ? Array.from({ length: live.pageCount }, (_, i) => i + 1) : [],
       returned: rows.filter((r) => r.status === 'returned').map((r) => redactionForFinance(r, actor.userId)),
       mayMark: isMarker && !tooManyPages && owner.status !== 'rejected' && live?.status !== 'confirmed',
       mayReview: live?.status === 'marked' && mayReview(live, actor.userId),
@@ -149,6 +150,15 @@ export class RedactionsService {
     const live = await liveRedaction(this.deps.db, fileId);
     if (!live || live.organizationId !== organizationId) throw new NotFoundError('redaction');
     return { data: this.deps.evidence.readDerived(live.copySha256), mimeType: live.copyMimeType };
+  }
+
+  /** One page of the flattened copy as a PNG, so a reviewer sees a PDF copy page by page as the public will. */
+  async reviewCopyPage(viewer: Viewer, organizationId: string, fileId: string, page: number): Promise<Buffer> {
+    const copy = await this.reviewCopy(viewer, organizationId, fileId);
+    const live = (await liveRedaction(this.deps.db, fileId))!;
+    if (!pageInRange(page, live.pageCount)) throw new NotFoundError('page');
+    if (copy.mimeType === 'image/png') return copy.data;
+    return this.render(() => pageImage(copy.data, 'application/pdf', page));
   }
 
   /**

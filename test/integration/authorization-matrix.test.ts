@@ -128,6 +128,7 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/org/:orgId/evidence/:fileId/redaction', allowed: ['orgFinance'], url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}/redaction`, body: () => ({ 'boxes[0][page]': '1', 'boxes[0][x]': '10', 'boxes[0][y]': '10', 'boxes[0][w]': '20', 'boxes[0][h]': '5', 'boxes[0][covers]': 'name' }) },
   { method: 'GET', path: '/org/:orgId/evidence/:fileId/pages/:page', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}/pages/1` },
   { method: 'GET', path: '/org/:orgId/evidence/:fileId/redaction/copy', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}/redaction/copy` },
+  { method: 'GET', path: '/org/:orgId/evidence/:fileId/redaction/copy/pages/:page', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}/redaction/copy/pages/1` },
   { method: 'POST', path: '/org/:orgId/evidence/:fileId/redaction/confirm', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}/redaction/confirm`, body: () => ({ copySha256: 'a'.repeat(64) }) },
   { method: 'POST', path: '/org/:orgId/evidence/:fileId/redaction/return', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/evidence/${NO_SUCH}/redaction/return`, body: () => ({ reason: '矩阵测试退回' }) },
   { method: 'GET', path: '/receipts/:publicId', allowed: EVERYONE, url: () => `/receipts/${'A'.repeat(43)}` },

@@ -143,9 +143,14 @@ describe('marking, flattening and four eyes on a PNG', () => {
     const copy = await bytes(as.admin, url(pngFileId, '/redaction/copy'));
     expect(copy.status).toBe(200);
     expect(copy.headers['content-type']).toBe('image/png');
+    const reviewPage = await bytes(as.finance2, url(pngFileId, '/redaction/copy/pages/1'));
+    expect(reviewPage.status).toBe(200);
+    expect((reviewPage.body as Buffer).equals(copy.body as Buffer)).toBe(true);
     for (const role of ['staff', 'donor', 'otherFinance', 'anonymous'] as const) {
-      const denied = await as[role].get(url(pngFileId, '/redaction/copy'));
-      expect([401, 403, 303]).toContain(denied.status);
+      for (const u of [url(pngFileId, '/redaction/copy'), url(pngFileId, '/redaction/copy/pages/1')]) {
+        const denied = await as[role].get(u);
+        expect({ u, status: [401, 403, 303].includes(denied.status) }).toEqual({ u, status: true });
+      }
     }
     const report = await as.anonymous.get(`/funds/projects/${projectId}`);
     expect(report.text.match(/凭证遮盖中/g)).toHaveLength(2);
@@ -221,6 +226,18 @@ describe('a PDF with a text layer', () => {
     expect(page.text).toContain('身份证号没有遮住');
     expect((await as.finance.post(url(pdfFileId, '/redaction'), boxForm(PDF_BOXES))).status).toBe(303);
     expect(await live(pdfFileId)).toMatchObject({ status: 'marked', copyMimeType: 'application/pdf' });
+    // The reviewer sees the copy page by page, as the public will.
+    const review = await bytes(as.admin, url(pdfFileId, '/redaction/copy/pages/1'));
+    expect(review.status).toBe(200);
+    expect(review.headers['content-type']).toBe('image/png');
+    const shown = await pixels(review.body as Buffer);
+    const [nameBox] = PDF_BOXES;
+    const p = shown.at(((nameBox.x + nameBox.w / 2) / 100) * shown.width, ((nameBox.y + nameBox.h / 2) / 100) * shown.height);
+    expect(Math.max(p[0], p[1], p[2])).toBeLessThanOrEqual(8);
+    expect((await as.admin.get(url(pdfFileId, '/redaction/copy/pages/2'))).status).toBe(404);
+    const workspace = await as.admin.get(url(pdfFileId, '/redaction'));
+    expect(workspace.text).toContain(url(pdfFileId, '/redaction/copy/pages/1'));
+    expect(workspace.text).toContain('确认无误并公开');
   });
 
   it('is neither confirmed nor marked again when the original bytes changed after marking; nothing changes', async () => {
