@@ -13,6 +13,7 @@ import { REDACTION_LIMITS, pixelRect, type PageSize, type RedactionBox } from '.
  */
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+const PDFJS_DIR = () => path.dirname(require.resolve('pdfjs-dist/package.json'));
 let pdfjs: Promise<PdfJs> | undefined;
 
 /**
@@ -24,8 +25,7 @@ let pdfjs: Promise<PdfJs> | undefined;
 function loadPdfJs(): Promise<PdfJs> {
   polyfillForNode20();
   const dynamicImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
-  const dir = path.dirname(require.resolve('pdfjs-dist/package.json'));
-  const url = (file: string) => pathToFileURL(path.join(dir, 'legacy', 'build', file)).href;
+  const url = (file: string) => pathToFileURL(path.join(PDFJS_DIR(), 'legacy', 'build', file)).href;
   return (pdfjs ??= (async () => {
     const g = globalThis as { pdfjsWorker?: unknown };
     g.pdfjsWorker ??= await dynamicImport(url('pdf.worker.mjs'));
@@ -35,7 +35,8 @@ function loadPdfJs(): Promise<PdfJs> {
 
 /**
  * pdfjs-dist 6 targets Node ≥ 22 and uses two built-ins Node 20 lacks (its legacy build brings
- * core-js for the rest). Added only when missing, with the standard's results.
+ * core-js for the rest). Added only when missing; the copy stands in for a transfer (pdfjs does
+ * not use the old buffer afterwards).
  */
 function polyfillForNode20(): void {
   const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -50,8 +51,6 @@ function polyfillForNode20(): void {
     return this.slice(0, n);
   };
 }
-
-const PDFJS_DIR = () => path.dirname(require.resolve('pdfjs-dist/package.json'));
 
 async function openPdf(data: Buffer) {
   const lib = await loadPdfJs();
