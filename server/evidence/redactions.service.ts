@@ -84,7 +84,8 @@ export class RedactionsService {
       file: { id: file.id, filename: file.filename, mimeType: file.mimeType, sha256: file.sha256 },
       owner,
       pageCount,
-      pages: tooManyPages ? [] : Array.from({ length: pageCount }, (_, i) => i + 1),
+      // Once confirmed nothing is marked any more: the original's pages are not rendered again.
+      pages: tooManyPages || live?.status === 'confirmed' ? [] : Array.from({ length: pageCount }, (_, i) => i + 1),
       tooManyPages,
       maxPages: REDACTION_LIMITS.maxPages,
       coverKinds: REDACTION_COVERS,

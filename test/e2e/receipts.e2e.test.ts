@@ -51,8 +51,12 @@ it('finance draws a box on a receipt, a second person confirms it, and the publi
   await logIn(page, server.url, 'charity@carebridge.demo');
   await page.goto(`${server.url}/org/${orgId}/expenditures`);
   await page.locator('article', { hasText: '春季学期助学金' }).getByRole('link', { name: '遮盖后公开' }).click();
+  await page.locator('img.redact-copy').first().waitFor();
+  await screenshot(page, 'receipts-review');
   await page.getByRole('button', { name: '确认无误并公开' }).click();
-  await page.getByText('遮盖已确认，副本已在资金使用报告中公开。').waitFor();
+  await page.waitForLoadState('domcontentloaded');
+  await screenshot(page, 'receipts-confirmed');
+  await page.getByText('遮盖已确认，副本已在资金使用报告中公开。').waitFor({ timeout: 60_000 });
   await page.getByRole('button', { name: '退出' }).click();
 
   await page.goto(`${server.url}/funds/organizations/${orgId}`);
