@@ -17,6 +17,7 @@ import { NotificationsService } from './notifications/notifications.service';
 import { DashboardService } from './dashboard/dashboard.service';
 import { LedgerService } from './ledger/ledger.service';
 import { EvidenceService } from './evidence/evidence.service';
+import { RedactionsService } from './evidence/redactions.service';
 import { createPaymentProvider, type PaymentProvider } from './payments';
 import { DonationsService } from './donations/donations.service';
 import { ExpendituresService } from './expenditures/expenditures.service';
@@ -65,7 +66,9 @@ export function buildServices(deps: AppDeps) {
   const evidence = new EvidenceService({ db, dataDir: deps.config.dataDir });
   const payments = deps.paymentProvider ?? createPaymentProvider(deps.config, deps.logger);
   const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
-  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, now: deps.now });
+  // Redactions ask the expenditures area which spending a receipt backs; expenditures list the redacted copies: the hook finds `expenditures` when called.
+  const redactions = new RedactionsService({ db, evidence, audit, now: deps.now, ownerOf: (orgId, fileId) => expenditures.evidenceOwner(orgId, fileId) });
+  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, now: deps.now });
   const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
@@ -80,6 +83,6 @@ export function buildServices(deps: AppDeps) {
   const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
   const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, guardian, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, sessionStore };
+  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, redactions, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -35,3 +35,36 @@ export function cleanFilename(name: string): string {
   const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 120);
   return cleaned || 'evidence';
 }
+
+/**
+ * An image's width and height read from its header (PNG IHDR, JPEG SOFn), without decoding it:
+ * a small file can hold a huge image, so its size is checked before any pixel is allocated.
+ * Null when the header cannot be read. Pure.
+ */
+export function imageDimensions(data: Uint8Array, type: EvidenceType): { width: number; height: number } | null {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (type === 'image/png') {
+    if (data.length < 24 || String.fromCharCode(...data.subarray(12, 16)) !== 'IHDR') return null;
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (type !== 'image/jpeg') return null;
+  let at = 2;
+  while (at + 9 < data.length) {
+    if (data[at] !== 0xff) return null;
+    const marker = data[at + 1];
+    // Fill bytes and markers without a length (RSTn, TEM).
+    if (marker === 0xff) {
+      at += 1;
+      continue;
+    }
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      at += 2;
+      continue;
+    }
+    const length = view.getUint16(at + 2);
+    // SOF0–SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
+    at += 2 + length;
+  }
+  return null;
+}

@@ -9,6 +9,8 @@ import { NotFoundError, ValidationError } from '../lib/errors';
 import type { Translate } from '../lib/i18n';
 import { EVIDENCE_LIMITS, cleanFilename, evidenceProblem, sniffEvidenceType } from './evidence.rules';
 
+const sha256Of = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+
 /** An uploaded file as the routes hand it over. */
 export interface UploadedFile {
   buffer: Buffer;
@@ -75,7 +77,7 @@ export class EvidenceService {
   keep(file: UploadedFile): { sha256: string; mimeType: string; bytes: number } {
     const mimeType = sniffEvidenceType(file.buffer);
     if (!mimeType) throw new Error('evidence not checked before storing');
-    const sha256 = crypto.createHash('sha256').update(file.buffer).digest('hex');
+    const sha256 = sha256Of(file.buffer);
     this.writeOnce(sha256, file.buffer);
     return { sha256, mimeType, bytes: file.buffer.length };
   }
@@ -83,7 +85,7 @@ export class EvidenceService {
   /** The stored bytes under `sha256`, re-hashed so a damaged store is noticed. The caller has decided who may read them. */
   bytesOf(sha256: string): Buffer {
     const data = fs.readFileSync(this.pathOf(sha256));
-    if (crypto.createHash('sha256').update(data).digest('hex') !== sha256) throw new Error(`evidence store damaged: ${sha256}`);
+    if (sha256Of(data) !== sha256) throw new Error(`evidence store damaged: ${sha256}`);
     return data;
   }
 
@@ -95,11 +97,28 @@ export class EvidenceService {
 
   /** One evidence file's bytes for the organization's finance and admins; the bytes are re-hashed so a damaged store is noticed. */
   async read(viewer: Viewer, organizationId: string, fileId: string): Promise<StoredEvidence & { data: Buffer }> {
+    const file = await this.readAsStored(viewer, organizationId, fileId);
+    if (file.sha256Now !== file.sha256) throw new Error(`evidence store damaged: ${file.sha256}`);
+    return { id: file.id, sha256: file.sha256, mimeType: file.mimeType, bytes: file.bytes, filename: file.filename, data: file.data };
+  }
+
+  /**
+   * One evidence file's bytes as the store holds them now, with their hash, for the organization's
+   * finance and admins: a redaction compares that hash with the one it was marked on.
+   */
+  async readAsStored(viewer: Viewer, organizationId: string, fileId: string): Promise<StoredEvidence & { data: Buffer; sha256Now: string }> {
     requireOrgRole(viewer, organizationId, EVIDENCE_READERS);
     const [row] = await this.deps.db.select().from(evidenceFiles).where(and(eq(evidenceFiles.id, fileId), eq(evidenceFiles.organizationId, organizationId)));
     if (!row) throw new NotFoundError('evidence');
-    const data = this.bytesOf(row.sha256);
-    return { id: row.id, sha256: row.sha256, mimeType: row.mimeType, bytes: row.bytes, filename: row.filename, data };
+    const data = fs.readFileSync(this.pathOf(row.sha256));
+    return { id: row.id, sha256: row.sha256, mimeType: row.mimeType, bytes: row.bytes, filename: row.filename, data, sha256Now: sha256Of(data) };
+  }
+
+  /** Keeps a file made from evidence (a redacted copy) in the store, once, by its hash; no row is written. */
+  putDerived(data: Buffer): string {
+    const sha256 = sha256Of(data);
+    this.writeOnce(sha256, data);
+    return sha256;
   }
 
   private pathOf(sha256: string): string {

@@ -4,6 +4,8 @@ import { expenditureEvidence, expenditures } from '../db/schema';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { EvidenceService, UploadedFile } from '../evidence/evidence.service';
+import type { PublicReceipt } from '../evidence/evidence.projections';
+import type { ReceiptOwner, RedactionsService } from '../evidence/redactions.service';
 import { isPublicProject, type ProjectDirectory } from '../funds/project-directory';
 import { fundRef, type LedgerService } from '../ledger/ledger.service';
 import { requireOrgRole, type Viewer } from '../lib/authorization';
@@ -19,6 +21,8 @@ export interface ExpendituresDeps {
   projects: ProjectDirectory;
   audit: AuditService;
   accounts: AccountsService;
+  /** Public receipts: the redacted copies of evidence files. */
+  redactions: Pick<RedactionsService, 'publicReceipts' | 'statusOf'>;
   now?: () => Date;
 }
 
@@ -37,6 +41,11 @@ export interface PostedExpenditure {
   payeeType: string;
   description: string;
   postedAt: Date;
+}
+
+/** A posted spending on the public reports, with its receipts: each evidence file's confirmed redacted copy, or "being redacted". */
+export interface PublicExpenditure extends PostedExpenditure {
+  receipts: PublicReceipt[];
 }
 
 /** The organization's expenditure, locked for the rest of `tx`; not found when it is another's or none. */
@@ -147,9 +156,10 @@ export class ExpendituresService {
     const rows = await this.deps.db.select().from(expenditures).where(eq(expenditures.organizationId, organizationId)).orderBy(desc(expenditures.createdAt)).limit(limit);
     const links = rows.length ? await this.deps.db.select().from(expenditureEvidence).where(inArray(expenditureEvidence.expenditureId, rows.map((r) => r.id))) : [];
     const files = new Map((await this.deps.evidence.describe(this.deps.db, links.map((l) => l.evidenceFileId))).map((f) => [f.id, f]));
+    const redaction = await this.deps.redactions.statusOf(links.map((l) => l.evidenceFileId));
     return rows.map((e) => ({
       ...e,
-      evidence: links.filter((l) => l.expenditureId === e.id).map((l) => files.get(l.evidenceFileId)!),
+      evidence: links.filter((l) => l.expenditureId === e.id).map((l) => ({ ...files.get(l.evidenceFileId)!, redaction: redaction.get(l.evidenceFileId) ?? null })),
       mayDecide: e.status === 'pending' && mayDecide(e, actor.userId),
     }));
   }
@@ -164,11 +174,23 @@ export class ExpendituresService {
     return rows.map(posted);
   }
 
-  /** Posted spending for public reports: an organization's all, or one project's, newest first. */
-  async publicList(organizationId: string, projectId?: string, limit = 50): Promise<PostedExpenditure[]> {
+  /** Posted spending for public reports: an organization's all, or one project's, newest first, each with its receipts (redacted copies only). */
+  async publicList(organizationId: string, projectId?: string, limit = 50): Promise<PublicExpenditure[]> {
     const where = [eq(expenditures.organizationId, organizationId), eq(expenditures.status, 'posted')];
     if (projectId !== undefined) where.push(eq(expenditures.projectId, projectId));
     const rows = await this.deps.db.select().from(expenditures).where(and(...where)).orderBy(desc(expenditures.postedAt)).limit(limit);
-    return rows.map(posted);
+    const links = rows.length ? await this.deps.db.select().from(expenditureEvidence).where(inArray(expenditureEvidence.expenditureId, rows.map((r) => r.id))).orderBy(asc(expenditureEvidence.evidenceFileId)) : [];
+    const receipts = await this.deps.redactions.publicReceipts(links.map((l) => l.evidenceFileId));
+    return rows.map((e) => ({ ...posted(e), receipts: links.filter((l) => l.expenditureId === e.id).map((l) => receipts.get(l.evidenceFileId)!) }));
+  }
+
+  /** The spending of the organization an evidence file backs, or null (a gift's bank slip backs none). */
+  async evidenceOwner(organizationId: string, evidenceFileId: string): Promise<ReceiptOwner | null> {
+    const [row] = await this.deps.db
+      .select({ expenditureId: expenditures.id, status: expenditures.status, description: expenditures.description, amountFen: expenditures.amountFen, spentOn: expenditures.spentOn })
+      .from(expenditureEvidence)
+      .innerJoin(expenditures, eq(expenditures.id, expenditureEvidence.expenditureId))
+      .where(and(eq(expenditureEvidence.evidenceFileId, evidenceFileId), eq(expenditures.organizationId, organizationId)));
+    return row ?? null;
   }
 }

@@ -3,7 +3,7 @@ import type { Database } from '../db/client';
 import { disclosures, helpRecords, projects as projectsTable } from '../db/schema';
 import type { AuditService } from '../audit/audit.service';
 import type { DonationsService, PublicGift } from '../donations/donations.service';
-import type { ExpendituresService, PostedExpenditure } from '../expenditures/expenditures.service';
+import type { ExpendituresService, PostedExpenditure, PublicExpenditure } from '../expenditures/expenditures.service';
 import { allocateFifo, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
 import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.service';
 import { requireOrgRole, type Viewer } from '../lib/authorization';
@@ -61,7 +61,8 @@ export interface FundReport {
   annualStatus: AnnualStatus | null;
   /** For an organization: each of its funds (general first), with its figures and disclosure status. */
   funds: Array<{ project: FundedProject | null; projectId: string | null; figures: FundFigures; disclosureStatus: DisclosureStatus | null }>;
-  expenditures: PostedExpenditure[];
+  /** Posted spending with its public receipts (redacted copies). */
+  expenditures: PublicExpenditure[];
   recentGifts: PublicGift[];
 }
 

@@ -211,3 +211,43 @@ export const disclosures = pgTable(
     check('disclosures_correction_chk', sql`(${t.kind} = 'correction') = (${t.corrects} is not null and ${t.correctionReason} is not null)`),
   ],
 );
+
+/**
+ * A redaction of one spending's evidence file before it goes public: boxes marked by one person,
+ * flattened into a copy (PNG or image-only PDF, in the evidence store by its SHA-256), confirmed or
+ * returned by a second. Only a confirmed copy is served, at its random `public_id`; the original
+ * stays private. A returned redaction is kept as history; at most one other is live per file.
+ */
+export const evidenceRedactions = pgTable(
+  'evidence_redactions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+    evidenceFileId: uuid('evidence_file_id').notNull().references(() => evidenceFiles.id),
+    /** The original's hash when marked: a confirmation over different bytes is refused. */
+    originalSha256: text('original_sha256').notNull(),
+    pageCount: integer('page_count').notNull(),
+    boxes: jsonb('boxes').notNull().$type<Array<{ page: number; x: number; y: number; w: number; h: number; covers: string }>>(),
+    copySha256: text('copy_sha256').notNull(),
+    copyMimeType: text('copy_mime_type').notNull(),
+    copyBytes: integer('copy_bytes').notNull(),
+    status: text('status').notNull().default('marked'),
+    /** Set at confirmation, never before: an unconfirmed copy has no public address at all. */
+    publicId: text('public_id'),
+    markedBy: uuid('marked_by').notNull().references(() => users.id),
+    markedAt: timestamp('marked_at', { withTimezone: true }).notNull(),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    returnReason: text('return_reason'),
+  },
+  (t) => [
+    uniqueIndex('evidence_redactions_public_uq').on(t.publicId),
+    uniqueIndex('evidence_redactions_live_uq').on(t.evidenceFileId).where(sql`${t.status} <> 'returned'`),
+    index('evidence_redactions_org_idx').on(t.organizationId),
+    check('evidence_redactions_status_chk', sql`${t.status} in ('marked','confirmed','returned')`),
+    check('evidence_redactions_copy_mime_chk', sql`${t.copyMimeType} in ('image/png','application/pdf')`),
+    check('evidence_redactions_public_chk', sql`(${t.status} = 'confirmed') = (${t.publicId} is not null)`),
+    // Four-eyes, also at the bottom: whoever marked a redaction never confirms or returns it.
+    check('evidence_redactions_four_eyes_chk', sql`${t.decidedBy} is null or ${t.decidedBy} <> ${t.markedBy}`),
+  ],
+);

@@ -5,7 +5,7 @@ import { donations, expenditures, ledgerEntries } from '../../../server/db/schem
 import { ledgerTotals, parseExportHeader, parseSealedEntry, verifyLedger, type SealedEntry } from '../../../server/ledger/ledger.rules';
 import { Browser } from '../../support/app';
 import { makeMember, makeOrg, PASSWORD } from '../../support/factories';
-import { PDF_BYTES, PNG_BYTES, project, startMoneyApp } from '../../support/money';
+import { PDF_BYTES, PNG_BYTES, getBytes, postMultipart, project, startMoneyApp } from '../../support/money';
 import { pdfText } from '../../support/pdf-text';
 
 let ctx: Awaited<ReturnType<typeof startMoneyApp>>;
@@ -17,16 +17,6 @@ let finance2: Browser;
 let admin: Browser;
 let financeUserId: string;
 let clock = new Date('2026-03-10T02:00:00.000Z');
-
-/** Posts a multipart form as a browser does (with the CSRF token from the last page). */
-async function postMultipart(b: Browser, url: string, fields: Record<string, string>, files: Array<{ name: string; data: Buffer }>) {
-  const page = await b.get(url);
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  let req = b.agent.post(url).field('_csrf', token);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  for (const f of files) req = req.attach('evidence', f.data, f.name);
-  return req;
-}
 
 async function exportedLedger(): Promise<{ entries: SealedEntry[]; head: string }> {
   const res = await new Browser(ctx.app).get('/transparency/ledger.jsonl');
@@ -210,11 +200,7 @@ describe('fund-use reports', () => {
   });
 
   it('renders the PDF with the Chinese font embedded and Chinese text that extracts back', async () => {
-    const res = await new Browser(ctx.app).agent.get(`/funds/projects/${projectId}/export/pdf`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await getBytes(new Browser(ctx.app), `/funds/projects/${projectId}/export/pdf`);
     expect(res.headers['content-type']).toBe('application/pdf');
     const pdf = res.body as Buffer;
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
