@@ -134,3 +134,57 @@ function csvCell(value: string | number | null): string {
 export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
   return '\ufeff' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * Lock-out: a project whose disclosure is overdue takes no new gifts and leaves the public list
+ * and search until that disclosure is published (GlobalGiving hides late projects; Chinese
+ * platforms block new fundraising). The status is the one `projectDisclosureStatus` gives, so
+ * publishing the owed report lifts both at once. Returns what is overdue, or null when not locked.
+ */
+export function giftLockout(status: DisclosureStatus | null): DisclosureStatus | null {
+  return status?.overdue ? status : null;
+}
+
+/** Advance notices before a disclosure falls due: a month, then a week; then once it is overdue. */
+export const NOTICE_DAYS = [30, 7] as const;
+export type DisclosureNotice = '30' | '7' | 'overdue';
+
+/**
+ * Which notice a disclosure's status calls for today: 'overdue' once it is late, '7' when due in
+ * 7 days or fewer, '30' when due in 30 or fewer, null earlier. Whole China-calendar days, so a
+ * notice does not depend on the hour the runner wakes. Each notice is sent once (the runner keys
+ * them); a runner that missed the 30-day day still sends '7' when that comes.
+ */
+export function disclosureNotice(status: DisclosureStatus | null, today: Date): DisclosureNotice | null {
+  if (!status) return null;
+  if (status.overdue) return 'overdue';
+  const daysLeft = chinaDayNumber(status.due) - chinaDayNumber(today);
+  if (daysLeft <= NOTICE_DAYS[1]) return '7';
+  if (daysLeft <= NOTICE_DAYS[0]) return '30';
+  return null;
+}
+
+const chinaDayNumber = (t: Date): number => Math.floor((t.getTime() + CHINA_OFFSET_MS) / 86_400_000);
+
+/** A disclosed figure that a correction changed: its key, the old value and the new one. */
+export interface FigureChange {
+  figure: string;
+  before: number | null;
+  after: number | null;
+}
+
+/** The figures a correction changed, figure by figure (numbers only, nested by dotted key, e.g. spentByCategory.medical), in the corrected disclosure's order. */
+export function figureChanges(before: Record<string, unknown>, after: Record<string, unknown>): FigureChange[] {
+  const flat = (o: Record<string, unknown>, prefix = '', out = new Map<string, number>()) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'chainHead') continue;
+      if (typeof v === 'number') out.set(prefix + k, v);
+      else if (v && typeof v === 'object' && !Array.isArray(v)) flat(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    }
+    return out;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ figure: k, before: a.get(k) ?? null, after: b.get(k) ?? null }));
+}

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { disclosures, helpRecords, projects as projectsTable } from '../db/schema';
 import type { AuditService } from '../audit/audit.service';
+import { chinaDate } from '../children/id-number.rules';
 import type { DonationsService, PublicGift } from '../donations/donations.service';
 import type { ExpendituresService, PostedExpenditure } from '../expenditures/expenditures.service';
 import { allocateFifo, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
@@ -9,9 +10,11 @@ import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.ser
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { annualReportStatus, categoryBreakdown, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
+import { annualReportStatus, categoryBreakdown, disclosureNotice, giftLockout, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
 import type { DisclosureInput } from './funds.schemas';
-import { isPublicProject, type FundedProject, type ProjectDirectory } from './project-directory';
+import type { DisclosureLockout } from './disclosure-lockout';
+import type { Reminder } from './reminder';
+import { isPublicProject, takesGifts, type FundedProject, type ProjectDirectory } from './project-directory';
 
 export interface FundsDeps {
   db: Database;
@@ -20,6 +23,7 @@ export interface FundsDeps {
   expenditures: ExpendituresService;
   organizations: OrganizationsService;
   projects: ProjectDirectory;
+  lockout: DisclosureLockout;
   audit: AuditService;
   now?: () => Date;
 }
@@ -58,6 +62,8 @@ export interface FundReport {
   childrenHelped: number | null;
   disclosures: DisclosureView[];
   disclosureStatus: DisclosureStatus | null;
+  /** The overdue disclosure that stops this project taking gifts (`giftLockout`), or null. */
+  giftLockout: DisclosureStatus | null;
   annualStatus: AnnualStatus | null;
   /** For an organization: each of its funds (general first), with its figures and disclosure status. */
   funds: Array<{ project: FundedProject | null; projectId: string | null; figures: FundFigures; disclosureStatus: DisclosureStatus | null }>;
@@ -112,6 +118,7 @@ export class FundsService {
       this.deps.donations.countReceived(organization.id, projectId),
     ]);
     const today = this.now();
+    const disclosureStatus = projectDisclosureStatus(project, published, today);
     return {
       ...this.summary(figures),
       scope: 'project',
@@ -122,7 +129,8 @@ export class FundsService {
       giftCount: counted.gifts,
       childrenHelped: await this.childrenHelped({ projectId }),
       disclosures: published,
-      disclosureStatus: projectDisclosureStatus(project, published, today),
+      disclosureStatus,
+      giftLockout: takesGifts(project) ? giftLockout(disclosureStatus) : null,
       annualStatus: null,
       funds: [],
       expenditures,
@@ -164,6 +172,7 @@ export class FundsService {
       childrenHelped: await this.childrenHelped({ organizationId }),
       disclosures: published,
       disclosureStatus: null,
+      giftLockout: null,
       annualStatus: annualReportStatus(firstYear, published.filter((d) => d.projectId === null), today),
       funds,
       expenditures,
@@ -225,6 +234,32 @@ export class FundsService {
     requireOrgRole(viewer, organizationId, DISCLOSURE_ROLES);
     const report = await this.organizationReport(organizationId);
     return { funds: report.funds, disclosures: report.disclosures, annualStatus: report.annualStatus };
+  }
+
+  /**
+   * Rule: 30 and 7 days before a project's disclosure falls due, and once it is overdue (and the
+   * project locked out of gifts), its organization's admins and finance are told. Keys name the
+   * project, the disclosure owed (kind and due day) and the notice, so the runner sends each once;
+   * publishing the disclosure moves the due day and starts a new series.
+   */
+  async disclosureReminders(now: Date): Promise<Reminder[]> {
+    const projects = await this.deps.projects.allPublic();
+    const statuses = await this.deps.lockout.statuses(projects, now);
+    const out: Reminder[] = [];
+    for (const p of projects) {
+      const status = statuses.get(p.id) ?? null;
+      const notice = disclosureNotice(status, now);
+      if (!status || !notice) continue;
+      const dueDay = chinaDate(status.due);
+      out.push({
+        key: `disclosure:${p.id}:${status.kind}-${dueDay}:${notice}`,
+        audience: { organizationId: p.organizationId, roles: DISCLOSURE_ROLES },
+        kind: notice === 'overdue' ? 'report_overdue' : 'report_due',
+        params: { project: p.title, disclosureKind: status.kind, due: dueDay, daysOverdue: status.daysOverdue },
+        link: `/org/${p.organizationId}/disclosures`,
+      });
+    }
+    return out;
   }
 
   /** Where each gift of one fund went: FIFO allocation of the fund's received gifts to its posted spending. */
