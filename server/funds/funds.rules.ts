@@ -169,11 +169,37 @@ const chinaDayNumber = (t: Date): number => Math.floor((t.getTime() + CHINA_OFFS
 /** A disclosed figure that a correction changed: its key, the old value and the new one. */
 export interface FigureChange {
   figure: string;
+  /** How the figure reads: fen as yuan, basis points as a percentage, or a plain count. */
+  unit: 'fen' | 'bp' | 'count';
   before: number | null;
   after: number | null;
 }
 
-/** The figures a correction changed, figure by figure (numbers only, nested by dotted key, e.g. spentByCategory.medical), in the corrected disclosure's order. */
+const unitOf = (figure: string): FigureChange['unit'] => (figure.endsWith('Fen') || figure.startsWith('spentByCategory.') ? 'fen' : figure.endsWith('Bp') ? 'bp' : 'count');
+
+/**
+ * A project's or organization's disclosures as public history: each correction with what it
+ * changed against the disclosure it corrects, and each corrected disclosure marked superseded by
+ * its latest correction (it stays visible, never edited). Input and output newest first.
+ */
+export function disclosureHistory<D extends { id: string; publishedAt: Date; corrects: string | null; figures: Record<string, unknown> }>(list: readonly D[]): Array<D & { supersededBy: string | null; changes: FigureChange[] }> {
+  const byId = new Map(list.map((d) => [d.id, d]));
+  const latestCorrection = new Map<string, D>();
+  for (const d of list) {
+    if (!d.corrects) continue;
+    const seen = latestCorrection.get(d.corrects);
+    if (!seen || d.publishedAt.getTime() > seen.publishedAt.getTime()) latestCorrection.set(d.corrects, d);
+  }
+  return list.map((d) => {
+    const original = d.corrects ? byId.get(d.corrects) : undefined;
+    return { ...d, supersededBy: latestCorrection.get(d.id)?.id ?? null, changes: original ? figureChanges(original.figures, d.figures) : [] };
+  });
+}
+
+/** Disclosed figures in the order a report shows them. */
+const FIGURE_ORDER: readonly string[] = ['donationsFen', 'refundsFen', 'disputesFen', 'feesFen', 'keptFen', 'spentFen', ...EXPENSE_CATEGORIES.map((c) => `spentByCategory.${c}`), 'heldFen', 'adminShareBp', 'giftCount', 'childrenHelped'];
+
+/** The figures a correction changed, figure by figure (numbers only, nested by dotted key, e.g. spentByCategory.medical), in report order. */
 export function figureChanges(before: Record<string, unknown>, after: Record<string, unknown>): FigureChange[] {
   const flat = (o: Record<string, unknown>, prefix = '', out = new Map<string, number>()) => {
     for (const [k, v] of Object.entries(o)) {
@@ -185,6 +211,8 @@ export function figureChanges(before: Record<string, unknown>, after: Record<str
   };
   const a = flat(before);
   const b = flat(after);
-  const keys = [...new Set([...a.keys(), ...b.keys()])];
-  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ figure: k, before: a.get(k) ?? null, after: b.get(k) ?? null }));
+  // Stored figures (jsonb) come back in the database's key order: show them in the report's.
+  const rank = (k: string) => (FIGURE_ORDER.indexOf(k) + 1 || FIGURE_ORDER.length + 1);
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0));
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ figure: k, unit: unitOf(k), before: a.get(k) ?? null, after: b.get(k) ?? null }));
 }

@@ -10,8 +10,9 @@ import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.ser
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { annualReportStatus, categoryBreakdown, disclosureNotice, giftLockout, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
+import { annualReportStatus, categoryBreakdown, disclosureHistory, disclosureNotice, type FigureChange, giftLockout, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
 import type { DisclosureInput } from './funds.schemas';
+import type { DisclosureFiling } from './funds.export';
 import type { DisclosureLockout } from './disclosure-lockout';
 import type { Reminder } from './reminder';
 import { isPublicProject, takesGifts, type FundedProject, type ProjectDirectory } from './project-directory';
@@ -42,6 +43,10 @@ export interface DisclosureView {
   corrects: string | null;
   correctionReason: string | null;
   figures: Record<string, unknown>;
+  /** The latest correction of this disclosure, when corrected: it stays visible, marked superseded. */
+  supersededBy: string | null;
+  /** For a correction: each figure it changed, old and new. */
+  changes: FigureChange[];
 }
 
 /** A fund-use report: what a project or an organization raised, spent (by category) and holds, and what it disclosed when. */
@@ -194,7 +199,7 @@ export class FundsService {
     const where = [eq(disclosures.organizationId, organizationId)];
     if (projectId !== undefined) where.push(eq(disclosures.projectId, projectId));
     const rows = await this.deps.db.select().from(disclosures).where(and(...where)).orderBy(desc(disclosures.publishedAt));
-    return rows.map((d) => ({ ...d, kind: d.kind as DisclosureKind }));
+    return disclosureHistory(rows.map((d) => ({ ...d, kind: d.kind as DisclosureKind })));
   }
 
   /** Finance or an admin publishes a disclosure; its figures are the report's at that moment, with the chain head they were read at. */
@@ -227,6 +232,16 @@ export class FundsService {
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'disclosure.correct', subjectType: 'disclosure', subjectId: row.id, reason: input.reason, detail: { corrects: original.id } }, tx);
       return row;
     });
+  }
+
+  /** One published disclosure of a public project, with whose it is: what the charity-platform export files. Disclosures are public, as the report page shows them. */
+  async disclosureFiling(projectId: string, disclosureId: string): Promise<DisclosureFiling> {
+    const project = (await this.deps.projects.find([projectId])).get(projectId);
+    if (!project || !isPublicProject(project)) throw new NotFoundError('project');
+    const disclosure = (await this.disclosuresOf(project.organizationId, projectId)).find((d) => d.id === disclosureId);
+    if (!disclosure) throw new NotFoundError('disclosure');
+    const organization = await this.deps.organizations.publicProfile(project.organizationId);
+    return { organization: { id: organization.id, name: organization.name }, project: { id: project.id, title: project.title }, disclosure };
   }
 
   /** The finance workspace's view of disclosures: every fund's status and the disclosures made. */
@@ -333,5 +348,5 @@ function emptyFigures(): FundFigures {
 
 /** What a disclosure freezes of a report: its figures and the chain head they were read at. */
 function disclosedFigures(report: FundReport): Record<string, unknown> {
-  return { ...report.figures, keptFen: report.keptFen, adminShareBp: report.adminShareBp, giftCount: report.giftCount, chainHead: report.head };
+  return { ...report.figures, keptFen: report.keptFen, adminShareBp: report.adminShareBp, giftCount: report.giftCount, childrenHelped: report.childrenHelped, chainHead: report.head };
 }

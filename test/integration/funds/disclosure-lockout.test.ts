@@ -3,7 +3,7 @@ import { donations, ledgerEntries } from '../../../server/db/schema';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { PASSWORD } from '../../support/factories';
 import { openProject, orgWith, platformAdmin } from '../../support/matching';
-import { PDF_BYTES } from '../../support/money';
+import { PDF_BYTES, postMultipart } from '../../support/money';
 import { TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, startStripeStandIn, type StripeStandIn } from '../../support/stripe-standin';
 
 /**
@@ -38,14 +38,8 @@ const giftCount = async () => (await ctx.database.db.select({ n: count() }).from
 const entryCount = async () => (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0].n;
 const donorGives = (donor = new Browser(ctx.app)) => donor.post('/donate', { organizationId: orgId, projectId, giftAmount: '200', frequency: 'one_off', displayName: '李女士' });
 
-async function offlineGift(receiptNumber: string) {
-  const page = await finance.get(`/org/${orgId}/gifts`);
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  const fields = { projectId, giftAmount: '500', method: 'bank_transfer', receivedOn: '2026-04-20', receiptNumber, displayName: '黄先生' };
-  let req = finance.agent.post(`/org/${orgId}/gifts`).field('_csrf', token);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  return req.attach('evidence', PDF_BYTES, '银行回单.pdf');
-}
+const offlineGift = (receiptNumber: string) =>
+  postMultipart(finance, `/org/${orgId}/gifts`, { projectId, giftAmount: '500', method: 'bank_transfer', receivedOn: '2026-04-20', receiptNumber, displayName: '黄先生' }, [{ name: '银行回单.pdf', data: PDF_BYTES }]);
 
 it('takes gifts and is listed while its quarterly disclosure is not yet late', async () => {
   clock = new Date('2026-04-30T02:00:00.000Z');

@@ -1,4 +1,4 @@
-import { disclosureNotice, figureChanges, giftLockout, projectDisclosureStatus } from '../../../server/funds/funds.rules';
+import { disclosureHistory, disclosureNotice, figureChanges, giftLockout, projectDisclosureStatus } from '../../../server/funds/funds.rules';
 
 const project = { startOn: '2026-02-01', endOn: '2027-01-31' };
 // The first quarterly disclosure is due 1 May 2026, end of the day China time (2026-05-01T15:59:59.999Z).
@@ -54,18 +54,31 @@ describe('advance notice of a disclosure', () => {
 });
 
 describe('what a correction changed', () => {
-  it('lists each changed figure, old and new, nested ones by dotted name, ignoring the chain head', () => {
-    const before = { donationsFen: 100_000, spentFen: 40_000, spentByCategory: { goods: 40_000, medical: 0 }, giftCount: 3, chainHead: { sequence: 5, hash: 'a' } };
+  it('lists each changed figure, old and new, in report order whatever the stored order, nested ones by dotted name, ignoring the chain head', () => {
+    const before = { giftCount: 3, spentByCategory: { goods: 40_000, medical: 0 }, spentFen: 40_000, donationsFen: 100_000, chainHead: { sequence: 5, hash: 'a' } };
     const after = { donationsFen: 100_000, spentFen: 45_000, spentByCategory: { goods: 40_000, medical: 5_000 }, giftCount: 3, chainHead: { sequence: 9, hash: 'b' } };
     expect(figureChanges(before, after)).toEqual([
-      { figure: 'spentFen', before: 40_000, after: 45_000 },
-      { figure: 'spentByCategory.medical', before: 0, after: 5_000 },
+      { figure: 'spentFen', unit: 'fen', before: 40_000, after: 45_000 },
+      { figure: 'spentByCategory.medical', unit: 'fen', before: 0, after: 5_000 },
     ]);
   });
   it('shows a figure new to the correction with no old value', () => {
-    expect(figureChanges({ spentFen: 1 }, { spentFen: 1, beneficiaries: 4 })).toEqual([{ figure: 'beneficiaries', before: null, after: 4 }]);
+    expect(figureChanges({ spentFen: 1 }, { spentFen: 1, beneficiaries: 4 })).toEqual([{ figure: 'beneficiaries', unit: 'count', before: null, after: 4 }]);
   });
   it('is empty when nothing changed', () => {
     expect(figureChanges({ spentFen: 1, chainHead: { sequence: 1 } }, { spentFen: 1, chainHead: { sequence: 2 } })).toEqual([]);
+  });
+});
+
+describe('disclosure history', () => {
+  const d = (id: string, day: string, figures: Record<string, unknown>, corrects: string | null = null) => ({ id, publishedAt: new Date(`${day}T02:00:00Z`), corrects, figures });
+  it('marks a corrected disclosure superseded by its latest correction, and gives each correction its changes', () => {
+    const original = d('q1', '2026-04-01', { donationsFen: 100, adminShareBp: 500 });
+    const first = d('c1', '2026-04-05', { donationsFen: 120, adminShareBp: 500 }, 'q1');
+    const second = d('c2', '2026-04-09', { donationsFen: 120, adminShareBp: 417 }, 'q1');
+    const history = disclosureHistory([second, first, original]);
+    expect(history.map((h) => [h.id, h.supersededBy])).toEqual([['c2', null], ['c1', null], ['q1', 'c2']]);
+    expect(history[0].changes).toEqual([{ figure: 'donationsFen', unit: 'fen', before: 100, after: 120 }, { figure: 'adminShareBp', unit: 'bp', before: 500, after: 417 }]);
+    expect(history[2].changes).toEqual([]);
   });
 });
