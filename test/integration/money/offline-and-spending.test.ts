@@ -5,7 +5,7 @@ import { donations, expenditures, ledgerEntries } from '../../../server/db/schem
 import { ledgerTotals, parseExportHeader, parseSealedEntry, verifyLedger, type SealedEntry } from '../../../server/ledger/ledger.rules';
 import { Browser } from '../../support/app';
 import { makeMember, makeOrg, PASSWORD } from '../../support/factories';
-import { PDF_BYTES, PNG_BYTES, project, startMoneyApp } from '../../support/money';
+import { PDF_BYTES, PNG_BYTES, postMultipart, project, startMoneyApp } from '../../support/money';
 import { pdfText } from '../../support/pdf-text';
 
 let ctx: Awaited<ReturnType<typeof startMoneyApp>>;
@@ -17,16 +17,6 @@ let finance2: Browser;
 let admin: Browser;
 let financeUserId: string;
 let clock = new Date('2026-03-10T02:00:00.000Z');
-
-/** Posts a multipart form as a browser does (with the CSRF token from the last page). */
-async function postMultipart(b: Browser, url: string, fields: Record<string, string>, files: Array<{ name: string; data: Buffer }>) {
-  const page = await b.get(url);
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  let req = b.agent.post(url).field('_csrf', token);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  for (const f of files) req = req.attach('evidence', f.data, f.name);
-  return req;
-}
 
 async function exportedLedger(): Promise<{ entries: SealedEntry[]; head: string }> {
   const res = await new Browser(ctx.app).get('/transparency/ledger.jsonl');
