@@ -23,6 +23,7 @@ import { DonationsService } from './donations/donations.service';
 import { ExpendituresService } from './expenditures/expenditures.service';
 import { FundsService } from './funds/funds.service';
 import { tableProjectDirectory, type ProjectDirectory } from './funds/project-directory';
+import { DisclosureLockout } from './funds/disclosure-lockout';
 import { ProjectsService } from './projects/projects.service';
 import { MatchingService } from './matching/matching.service';
 import { HelpRecordsService } from './matching/help-records.service';
@@ -65,14 +66,15 @@ export function buildServices(deps: AppDeps) {
   const ledger = new LedgerService({ db });
   const evidence = new EvidenceService({ db, dataDir: deps.config.dataDir });
   const payments = deps.paymentProvider ?? createPaymentProvider(deps.config, deps.logger);
-  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
+  const disclosureLockout = new DisclosureLockout({ db, projects, now: deps.now });
+  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, lockout: disclosureLockout, now: deps.now });
   // Redactions ask the expenditures area which spending a receipt backs; expenditures list the redacted copies: the hook finds `expenditures` when called.
   const redactions = new RedactionsService({ db, evidence, audit, now: deps.now, ownerOf: (orgId, fileId) => expenditures.evidenceOwner(orgId, fileId) });
   const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, now: deps.now });
-  const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, audit, now: deps.now });
+  const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, lockout: disclosureLockout, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
-  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
+  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, disclosureLockout, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
   const guardian = new GuardianService({ db, audit, cipher, evidence, now: deps.now });
   const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, consent: guardian, rematch: (scope) => matching.rematchFor(scope) });
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });

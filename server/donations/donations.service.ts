@@ -5,6 +5,7 @@ import { donations, paymentEvents } from '../db/schema';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { EvidenceService, UploadedFile } from '../evidence/evidence.service';
+import { refuseIfLocked, type DisclosureLockout } from '../funds/disclosure-lockout';
 import { isPublicProject, takesGifts, type FundedProject, type ProjectDirectory } from '../funds/project-directory';
 import { fundRef, type LedgerService } from '../ledger/ledger.service';
 import { requireOrgRole, requireSignedIn, type Viewer } from '../lib/authorization';
@@ -37,6 +38,8 @@ export interface DonationsDeps {
   accounts: AccountsService;
   logger: Logger;
   baseUrl: string;
+  /** Projects locked out of new gifts for an overdue disclosure (funds/disclosure-lockout.ts). */
+  lockout: Pick<DisclosureLockout, 'lockouts' | 'lockoutOf'>;
   now?: () => Date;
 }
 
@@ -122,12 +125,18 @@ export class DonationsService {
     if (!canReceiveGifts({ kind: organization.kind, status: 'verified' })) throw new RuleViolationError('donations.cannot_receive');
     // Donors choose among projects taking gifts; finance records money for any public project, closed ones included.
     const usable = opts.forFinance ? isPublicProject : takesGifts;
-    const projects = (await this.deps.projects.forOrganization(organizationId)).filter(usable);
+    let projects = (await this.deps.projects.forOrganization(organizationId)).filter(usable);
     let project: FundedProject | null = null;
     if (projectId) {
       project = (await this.deps.projects.find([projectId])).get(projectId) ?? null;
       if (!project || project.organizationId !== organizationId || !isPublicProject(project)) throw new NotFoundError('project');
       if (!usable(project)) throw new RuleViolationError('donations.project_closed');
+    }
+    // A project late with its disclosure is neither offered to donors nor given to (finance still sees it, to disclose).
+    if (!opts.forFinance) {
+      const locked = await this.deps.lockout.lockouts(project ? [...projects, project] : projects);
+      projects = projects.filter((p) => !locked.has(p.id));
+      if (project) refuseIfLocked(locked.get(project.id));
     }
     return { organization, project, projects };
   }
@@ -184,7 +193,8 @@ export class DonationsService {
   /** Finance records a gift received by bank transfer or in cash, with the organization's receipt number and evidence; it is posted at once. */
   async recordOffline(viewer: Viewer, organizationId: string, input: OfflineGiftInput, files: UploadedFile[], t: Translate): Promise<PublicGift> {
     const { actor } = requireOrgRole(viewer, organizationId, ['finance']);
-    await this.donationTarget(organizationId, input.projectId, { forFinance: true });
+    const { project } = await this.donationTarget(organizationId, input.projectId, { forFinance: true });
+    if (project) refuseIfLocked(await this.deps.lockout.lockoutOf(project));
     this.deps.evidence.check(files, t);
     const receivedAt = chinaDayStart(input.receivedOn);
     if (receivedAt.getTime() > this.now().getTime()) throw new RuleViolationError('donations.received_in_future');

@@ -1,7 +1,8 @@
+import ExcelJS from 'exceljs';
 import { createCjkPdf } from '../lib/pdf';
 import type { Translate } from '../lib/i18n';
 import { formatFen } from '../lib/money';
-import type { FundReport } from './funds.service';
+import type { DisclosureView, FundReport } from './funds.service';
 import { formatBp, toCsv } from './funds.rules';
 
 /**
@@ -123,4 +124,58 @@ export function reportPdf(report: FundReport, t: Translate): Promise<Buffer> {
   doc.moveDown(1).fontSize(8.5).fillColor('#6b7280').text(t('funds.report.verify_hint'));
   doc.end();
   return done;
+}
+
+/** What the charity-platform export needs: the disclosure, whose it is and which project it covers. */
+export interface DisclosureFiling {
+  organization: { id: string; name: string };
+  project: { id: string; title: string };
+  disclosure: DisclosureView;
+}
+
+const FILING_CATEGORIES = ['goods', 'school_aid', 'medical', 'psychological', 'activities', 'administration'] as const;
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/**
+ * A project's disclosure as a spreadsheet ready to file on the national charity information
+ * platform (全国慈善信息公开平台 / 慈善中国): one header row of the fields it asks for (project,
+ * period, income, expenditure by use, balance, beneficiaries, leftover-fund handling) and one row of
+ * the disclosure's frozen figures, amounts in yuan to the fen. The chain head it was read at is
+ * included, so the figures can be checked against the public ledger.
+ */
+export async function disclosureXlsx(filing: DisclosureFiling, t: Translate): Promise<Buffer> {
+  const { disclosure: d } = filing;
+  const f = d.figures;
+  const byCategory = (f.spentByCategory ?? {}) as Record<string, unknown>;
+  const head = (f.chainHead ?? {}) as { sequence?: number; hash?: string };
+  const leftoverDue = d.kind === 'final' || d.kind === 'leftover' || d.kind === 'correction';
+  const columns: Array<{ header: string; value: string | number | null; money?: boolean }> = [
+    { header: t('funds.filing.organization'), value: filing.organization.name },
+    { header: t('funds.filing.project'), value: filing.project.title },
+    { header: t('funds.filing.kind'), value: t(`funds.disclosure.kind.${d.kind}`) },
+    { header: t('funds.filing.period_start'), value: d.periodStart },
+    { header: t('funds.filing.period_end'), value: d.periodEnd },
+    { header: t('funds.filing.published_at'), value: day(d.publishedAt) },
+    { header: t('funds.filing.income'), value: num(f.donationsFen), money: true },
+    { header: t('funds.filing.refunds'), value: num(f.refundsFen) + num(f.disputesFen), money: true },
+    { header: t('funds.filing.fees'), value: num(f.feesFen), money: true },
+    ...FILING_CATEGORIES.map((c) => ({ header: t('funds.filing.spent_on', { use: t(`ledger.category.${c}`) }), value: num(byCategory[c]), money: true })),
+    { header: t('funds.filing.spent'), value: num(f.spentFen), money: true },
+    { header: t('funds.filing.balance'), value: num(f.heldFen), money: true },
+    { header: t('funds.filing.beneficiaries'), value: typeof f.childrenHelped === 'number' ? f.childrenHelped : null },
+    { header: t('funds.filing.leftover'), value: leftoverDue ? d.note || t('funds.filing.leftover_none') : t('funds.filing.not_applicable') },
+    { header: t('funds.filing.correction'), value: d.correctionReason ?? '' },
+    { header: t('funds.filing.chain_head'), value: head.hash ? `${head.sequence} ${head.hash}` : '' },
+  ];
+  const book = new ExcelJS.Workbook();
+  book.creator = 'CareBridge 关爱桥';
+  const sheet = book.addWorksheet(t('funds.filing.sheet'));
+  sheet.addRow(columns.map((c) => c.header)).font = { bold: true };
+  // Yuan as numbers (fen / 100) so the platform's form and any spreadsheet sum them; shown to the fen.
+  const row = sheet.addRow(columns.map((c) => (c.money ? num(c.value) / 100 : c.value)));
+  columns.forEach((c, i) => {
+    sheet.getColumn(i + 1).width = Math.max(12, c.header.length * 2 + 2);
+    if (c.money) row.getCell(i + 1).numFmt = '#,##0.00';
+  });
+  return Buffer.from(await book.xlsx.writeBuffer());
 }

@@ -5,7 +5,7 @@ import { NotFoundError } from '../lib/errors';
 import { flash, form, uuidParam } from '../lib/http';
 import { formatFen } from '../lib/money';
 import { parseInput } from '../lib/validate';
-import { reportCsv, reportJson, reportPdf } from './funds.export';
+import { disclosureXlsx, reportCsv, reportJson, reportPdf } from './funds.export';
 import { barChartSvg, formatBp, PUBLISHABLE_KINDS } from './funds.rules';
 import { correctionSchema, disclosureSchema, exportFormatSchema } from './funds.schemas';
 import type { FundReport } from './funds.service';
@@ -48,6 +48,11 @@ export function fundsRouter(services: Services) {
   });
   r.get('/funds/projects/:projectId/export/:format', async (req, res) => {
     await sendReport(req, res, await funds.projectReport(uuidParam(req, 'projectId')), 'fund-report-project');
+  });
+
+  r.get('/funds/projects/:projectId/disclosures/:disclosureId/filing.xlsx', async (req, res) => {
+    const filing = await funds.disclosureFiling(uuidParam(req, 'projectId'), uuidParam(req, 'disclosureId'));
+    res.attachment(`charity-disclosure-${filing.disclosure.periodStart}-${filing.disclosure.periodEnd}.xlsx`).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(await disclosureXlsx(filing, req.t));
   });
 
   r.get('/transparency', async (req, res) => {

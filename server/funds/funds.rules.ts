@@ -134,3 +134,85 @@ function csvCell(value: string | number | null): string {
 export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
   return '\ufeff' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * Lock-out: a project whose disclosure is overdue takes no new gifts and leaves the public list
+ * and search until that disclosure is published (GlobalGiving hides late projects; Chinese
+ * platforms block new fundraising). The status is the one `projectDisclosureStatus` gives, so
+ * publishing the owed report lifts both at once. Returns what is overdue, or null when not locked.
+ */
+export function giftLockout(status: DisclosureStatus | null): DisclosureStatus | null {
+  return status?.overdue ? status : null;
+}
+
+/** Advance notices before a disclosure falls due: a month, then a week; then once it is overdue. */
+export const NOTICE_DAYS = [30, 7] as const;
+export type DisclosureNotice = '30' | '7' | 'overdue';
+
+/**
+ * Which notice a disclosure's status calls for today: 'overdue' once it is late, '7' when due in
+ * 7 days or fewer, '30' when due in 30 or fewer, null earlier. Whole China-calendar days, so a
+ * notice does not depend on the hour the runner wakes. Each notice is sent once (the runner keys
+ * them); a runner that missed the 30-day day still sends '7' when that comes.
+ */
+export function disclosureNotice(status: DisclosureStatus | null, today: Date): DisclosureNotice | null {
+  if (!status) return null;
+  if (status.overdue) return 'overdue';
+  const daysLeft = chinaDayNumber(status.due) - chinaDayNumber(today);
+  if (daysLeft <= NOTICE_DAYS[1]) return '7';
+  if (daysLeft <= NOTICE_DAYS[0]) return '30';
+  return null;
+}
+
+const chinaDayNumber = (t: Date): number => Math.floor((t.getTime() + CHINA_OFFSET_MS) / 86_400_000);
+
+/** A disclosed figure that a correction changed: its key, the old value and the new one. */
+export interface FigureChange {
+  figure: string;
+  /** How the figure reads: fen as yuan, basis points as a percentage, or a plain count. */
+  unit: 'fen' | 'bp' | 'count';
+  before: number | null;
+  after: number | null;
+}
+
+const unitOf = (figure: string): FigureChange['unit'] => (figure.endsWith('Fen') || figure.startsWith('spentByCategory.') ? 'fen' : figure.endsWith('Bp') ? 'bp' : 'count');
+
+/**
+ * A project's or organization's disclosures as public history: each correction with what it
+ * changed against the disclosure it corrects, and each corrected disclosure marked superseded by
+ * its latest correction (it stays visible, never edited). Input and output newest first.
+ */
+export function disclosureHistory<D extends { id: string; publishedAt: Date; corrects: string | null; figures: Record<string, unknown> }>(list: readonly D[]): Array<D & { supersededBy: string | null; changes: FigureChange[] }> {
+  const byId = new Map(list.map((d) => [d.id, d]));
+  const latestCorrection = new Map<string, D>();
+  for (const d of list) {
+    if (!d.corrects) continue;
+    const seen = latestCorrection.get(d.corrects);
+    if (!seen || d.publishedAt.getTime() > seen.publishedAt.getTime()) latestCorrection.set(d.corrects, d);
+  }
+  return list.map((d) => {
+    const original = d.corrects ? byId.get(d.corrects) : undefined;
+    return { ...d, supersededBy: latestCorrection.get(d.id)?.id ?? null, changes: original ? figureChanges(original.figures, d.figures) : [] };
+  });
+}
+
+/** Disclosed figures in the order a report shows them. */
+const FIGURE_ORDER: readonly string[] = ['donationsFen', 'refundsFen', 'disputesFen', 'feesFen', 'keptFen', 'spentFen', ...EXPENSE_CATEGORIES.map((c) => `spentByCategory.${c}`), 'heldFen', 'adminShareBp', 'giftCount', 'childrenHelped'];
+
+/** The figures a correction changed, figure by figure (numbers only, nested by dotted key, e.g. spentByCategory.medical), in report order. */
+export function figureChanges(before: Record<string, unknown>, after: Record<string, unknown>): FigureChange[] {
+  const flat = (o: Record<string, unknown>, prefix = '', out = new Map<string, number>()) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'chainHead') continue;
+      if (typeof v === 'number') out.set(prefix + k, v);
+      else if (v && typeof v === 'object' && !Array.isArray(v)) flat(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    }
+    return out;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  // Stored figures (jsonb) come back in the database's key order: show them in the report's.
+  const rank = (k: string) => (FIGURE_ORDER.indexOf(k) + 1 || FIGURE_ORDER.length + 1);
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0));
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ figure: k, unit: unitOf(k), before: a.get(k) ?? null, after: b.get(k) ?? null }));
+}

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { disclosures, helpRecords, projects as projectsTable } from '../db/schema';
 import type { AuditService } from '../audit/audit.service';
+import { chinaDate } from '../children/id-number.rules';
 import type { DonationsService, PublicGift } from '../donations/donations.service';
 import type { ExpendituresService, PostedExpenditure, PublicExpenditure } from '../expenditures/expenditures.service';
 import { allocateFifo, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
@@ -9,9 +10,12 @@ import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.ser
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { annualReportStatus, categoryBreakdown, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
+import { annualReportStatus, categoryBreakdown, disclosureHistory, disclosureNotice, type FigureChange, giftLockout, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
 import type { DisclosureInput } from './funds.schemas';
-import { isPublicProject, type FundedProject, type ProjectDirectory } from './project-directory';
+import type { DisclosureFiling } from './funds.export';
+import type { DisclosureLockout } from './disclosure-lockout';
+import type { Reminder } from './reminder';
+import { isPublicProject, takesGifts, type FundedProject, type ProjectDirectory } from './project-directory';
 
 export interface FundsDeps {
   db: Database;
@@ -20,6 +24,7 @@ export interface FundsDeps {
   expenditures: ExpendituresService;
   organizations: OrganizationsService;
   projects: ProjectDirectory;
+  lockout: DisclosureLockout;
   audit: AuditService;
   now?: () => Date;
 }
@@ -38,6 +43,10 @@ export interface DisclosureView {
   corrects: string | null;
   correctionReason: string | null;
   figures: Record<string, unknown>;
+  /** The latest correction of this disclosure, when corrected: it stays visible, marked superseded. */
+  supersededBy: string | null;
+  /** For a correction: each figure it changed, old and new. */
+  changes: FigureChange[];
 }
 
 /** A fund-use report: what a project or an organization raised, spent (by category) and holds, and what it disclosed when. */
@@ -58,6 +67,8 @@ export interface FundReport {
   childrenHelped: number | null;
   disclosures: DisclosureView[];
   disclosureStatus: DisclosureStatus | null;
+  /** The overdue disclosure that stops this project taking gifts (`giftLockout`), or null. */
+  giftLockout: DisclosureStatus | null;
   annualStatus: AnnualStatus | null;
   /** For an organization: each of its funds (general first), with its figures and disclosure status. */
   funds: Array<{ project: FundedProject | null; projectId: string | null; figures: FundFigures; disclosureStatus: DisclosureStatus | null }>;
@@ -113,6 +124,7 @@ export class FundsService {
       this.deps.donations.countReceived(organization.id, projectId),
     ]);
     const today = this.now();
+    const disclosureStatus = projectDisclosureStatus(project, published, today);
     return {
       ...this.summary(figures),
       scope: 'project',
@@ -123,7 +135,8 @@ export class FundsService {
       giftCount: counted.gifts,
       childrenHelped: await this.childrenHelped({ projectId }),
       disclosures: published,
-      disclosureStatus: projectDisclosureStatus(project, published, today),
+      disclosureStatus,
+      giftLockout: takesGifts(project) ? giftLockout(disclosureStatus) : null,
       annualStatus: null,
       funds: [],
       expenditures,
@@ -165,6 +178,7 @@ export class FundsService {
       childrenHelped: await this.childrenHelped({ organizationId }),
       disclosures: published,
       disclosureStatus: null,
+      giftLockout: null,
       annualStatus: annualReportStatus(firstYear, published.filter((d) => d.projectId === null), today),
       funds,
       expenditures,
@@ -186,7 +200,7 @@ export class FundsService {
     const where = [eq(disclosures.organizationId, organizationId)];
     if (projectId !== undefined) where.push(eq(disclosures.projectId, projectId));
     const rows = await this.deps.db.select().from(disclosures).where(and(...where)).orderBy(desc(disclosures.publishedAt));
-    return rows.map((d) => ({ ...d, kind: d.kind as DisclosureKind }));
+    return disclosureHistory(rows.map((d) => ({ ...d, kind: d.kind as DisclosureKind })));
   }
 
   /** Finance or an admin publishes a disclosure; its figures are the report's at that moment, with the chain head they were read at. */
@@ -221,11 +235,47 @@ export class FundsService {
     });
   }
 
+  /** One published disclosure of a public project, with whose it is: what the charity-platform export files. Disclosures are public, as the report page shows them. */
+  async disclosureFiling(projectId: string, disclosureId: string): Promise<DisclosureFiling> {
+    const project = (await this.deps.projects.find([projectId])).get(projectId);
+    if (!project || !isPublicProject(project)) throw new NotFoundError('project');
+    const disclosure = (await this.disclosuresOf(project.organizationId, projectId)).find((d) => d.id === disclosureId);
+    if (!disclosure) throw new NotFoundError('disclosure');
+    const organization = await this.deps.organizations.publicProfile(project.organizationId);
+    return { organization: { id: organization.id, name: organization.name }, project: { id: project.id, title: project.title }, disclosure };
+  }
+
   /** The finance workspace's view of disclosures: every fund's status and the disclosures made. */
   async disclosureWorkspace(viewer: Viewer, organizationId: string) {
     requireOrgRole(viewer, organizationId, DISCLOSURE_ROLES);
     const report = await this.organizationReport(organizationId);
     return { funds: report.funds, disclosures: report.disclosures, annualStatus: report.annualStatus };
+  }
+
+  /**
+   * Rule: 30 and 7 days before a project's disclosure falls due, and once it is overdue (and the
+   * project locked out of gifts), its organization's admins and finance are told. Keys name the
+   * project, the disclosure owed (kind and due day) and the notice, so the runner sends each once;
+   * publishing the disclosure moves the due day and starts a new series.
+   */
+  async disclosureReminders(now: Date): Promise<Reminder[]> {
+    const projects = await this.deps.projects.allPublic();
+    const statuses = await this.deps.lockout.statuses(projects, now);
+    const out: Reminder[] = [];
+    for (const p of projects) {
+      const status = statuses.get(p.id) ?? null;
+      const notice = disclosureNotice(status, now);
+      if (!status || !notice) continue;
+      const dueDay = chinaDate(status.due);
+      out.push({
+        key: `disclosure:${p.id}:${status.kind}-${dueDay}:${notice}`,
+        audience: { organizationId: p.organizationId, roles: DISCLOSURE_ROLES },
+        kind: notice === 'overdue' ? 'report_overdue' : 'report_due',
+        params: { project: p.title, disclosureKind: status.kind, due: dueDay, daysOverdue: status.daysOverdue },
+        link: `/org/${p.organizationId}/disclosures`,
+      });
+    }
+    return out;
   }
 
   /** Where each gift of one fund went: FIFO allocation of the fund's received gifts to its posted spending. */
@@ -299,5 +349,5 @@ function emptyFigures(): FundFigures {
 
 /** What a disclosure freezes of a report: its figures and the chain head they were read at. */
 function disclosedFigures(report: FundReport): Record<string, unknown> {
-  return { ...report.figures, keptFen: report.keptFen, adminShareBp: report.adminShareBp, giftCount: report.giftCount, chainHead: report.head };
+  return { ...report.figures, keptFen: report.keptFen, adminShareBp: report.adminShareBp, giftCount: report.giftCount, childrenHelped: report.childrenHelped, chainHead: report.head };
 }

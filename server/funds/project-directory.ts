@@ -32,6 +32,8 @@ export interface ProjectDirectory {
   find(ids: readonly string[]): Promise<Map<string, FundedProject>>;
   /** An organization's projects, newest first. */
   forOrganization(organizationId: string): Promise<FundedProject[]>;
+  /** Every public project (open, full or closed): the ones that owe disclosures. */
+  allPublic(): Promise<FundedProject[]>;
 }
 
 interface ProjectRow extends Record<string, unknown> {
@@ -78,6 +80,12 @@ export function tableProjectDirectory(db: Database): ProjectDirectory {
       const res = await db.execute(sql`select ${columns} from projects where organization_id = ${organizationId}::uuid order by start_on desc nulls last, title`);
       return rowsOf(res).map(toProject);
     },
+    async allPublic() {
+      if (!(await ready())) return [];
+      const statuses = sql.join(PUBLIC_PROJECT_STATUSES.map((s) => sql`${s}`), sql`, `);
+      const res = await db.execute(sql`select ${columns} from projects where status in (${statuses})`);
+      return rowsOf(res).map(toProject);
+    },
   };
 }
 
@@ -89,6 +97,9 @@ export function staticProjectDirectory(projects: FundedProject[]): ProjectDirect
     },
     async forOrganization(organizationId) {
       return projects.filter((p) => p.organizationId === organizationId);
+    },
+    async allPublic() {
+      return projects.filter(isPublicProject);
     },
   };
 }

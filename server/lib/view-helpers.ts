@@ -28,6 +28,13 @@ export const viewHelpers = {
   yuan(fen: number | null | undefined) {
     return formatFen(fen ?? 0);
   },
+  /** A reported figure by its unit: fen as ¥ yuan, basis points as a percentage, a count as is; — when absent. */
+  figure(value: number | null | undefined, unit: string) {
+    if (value === null || value === undefined) return '—';
+    if (unit === 'fen') return `¥${formatFen(value)}`;
+    if (unit === 'bp') return `${(value / 100).toFixed(2)}%`;
+    return String(value);
+  },
   /** String form of a value, so a number from the database compares equal to the same value from a form. */
   str(value: unknown) {
     return value === undefined || value === null ? '' : String(value);

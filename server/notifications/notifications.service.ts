@@ -19,6 +19,7 @@ export const NOTIFICATION_KINDS = [
   'check_in_missed',
   'expenditure_to_approve',
   'report_due',
+  'report_overdue',
   'need_held_back',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client';
 import { organizations, projectRoles, projects } from '../db/schema';
 import type { AuditService } from '../audit/audit.service';
@@ -44,6 +44,11 @@ export interface ProjectsDeps {
   audit: AuditService;
   matching: ProjectMatchingHooks;
   logger: Logger;
+  /** Projects locked out for an overdue disclosure leave the public list and search (funds/disclosure-lockout.ts). */
+  disclosureLockout?: {
+    lockedProjectIds(): Promise<string[]>;
+    lockoutOf(project: { id: string; startOn: string; endOn: string; status: string }): Promise<{ kind: string; daysOverdue: number } | null>;
+  };
   now?: () => Date;
 }
 
@@ -302,8 +307,9 @@ export class ProjectsService {
     return managedProject(row, area, roles.get(projectId) ?? []);
   }
 
-  private searchWhere(filters: ProjectFilters): SQL | undefined {
+  private searchWhere(filters: ProjectFilters, lockedOut: readonly string[]): SQL | undefined {
     const conds: SQL[] = [inArray(projects.status, ['open', 'full'])];
+    if (lockedOut.length > 0) conds.push(notInArray(projects.id, [...lockedOut]));
     if (filters.kind) conds.push(sql`${filters.kind} = any(${projects.needKinds})`);
     if (filters.q) {
       const pattern = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -319,9 +325,9 @@ export class ProjectsService {
     return and(...conds);
   }
 
-  /** The public project list: open and full projects, searchable by kind, region and words, open ones first, a page at a time. */
+  /** The public project list: open and full projects not locked out for an overdue disclosure, searchable by kind, region and words, open ones first, a page at a time. */
   async search(filters: ProjectFilters, page: number): Promise<{ projects: PublicProject[]; total: number; pageSize: number }> {
-    const where = this.searchWhere(filters);
+    const where = this.searchWhere(filters, (await this.deps.disclosureLockout?.lockedProjectIds()) ?? []);
     const [rows, [{ total }]] = await Promise.all([
       this.deps.db
         .select({ p: projects, orgName: organizations.name })
@@ -337,16 +343,16 @@ export class ProjectsService {
     return { projects: rows.map((r) => publicProject(r.p, r.orgName, roles.get(r.p.id) ?? [])), total, pageSize: LIST_PAGE };
   }
 
-  /** A project's public page; drafts, projects under review and rejected ones are not found. */
-  async publicView(projectId: string): Promise<PublicProject> {
+  /** A project's public page; drafts, projects under review and rejected ones are not found. A project locked out for an overdue disclosure stays reachable and says so. */
+  async publicView(projectId: string): Promise<PublicProject & { giftLockout: { kind: string; daysOverdue: number } | null }> {
     const [row] = await this.deps.db
       .select({ p: projects, orgName: organizations.name })
       .from(projects)
       .innerJoin(organizations, eq(organizations.id, projects.organizationId))
       .where(and(eq(projects.id, projectId), inArray(projects.status, [...PUBLIC_PROJECT_STATUSES])));
     if (!row) throw new NotFoundError('project');
-    const roles = await this.rolesOf([projectId]);
-    return publicProject(row.p, row.orgName, roles.get(projectId) ?? []);
+    const [roles, giftLockout] = await Promise.all([this.rolesOf([projectId]), this.deps.disclosureLockout?.lockoutOf(row.p) ?? null]);
+    return { ...publicProject(row.p, row.orgName, roles.get(projectId) ?? []), giftLockout };
   }
 
   /** Titles and organizations of projects, for screens that name them (proposals, help records). */

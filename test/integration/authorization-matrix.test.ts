@@ -142,6 +142,7 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/funds/organizations/:orgId/export/:format', allowed: EVERYONE, url: (f) => `/funds/organizations/${f.orgId}/export/csv` },
   { method: 'GET', path: '/funds/projects/:projectId', allowed: EVERYONE, url: () => `/funds/projects/${NO_SUCH}` },
   { method: 'GET', path: '/funds/projects/:projectId/export/:format', allowed: EVERYONE, url: () => `/funds/projects/${NO_SUCH}/export/json` },
+  { method: 'GET', path: '/funds/projects/:projectId/disclosures/:disclosureId/filing.xlsx', allowed: EVERYONE, url: () => `/funds/projects/${NO_SUCH}/disclosures/${NO_SUCH}/filing.xlsx` },
   { method: 'GET', path: '/transparency', allowed: EVERYONE, url: () => '/transparency' },
   { method: 'GET', path: '/transparency/ledger.jsonl', allowed: EVERYONE, url: () => '/transparency/ledger.jsonl' },
   { method: 'GET', path: '/org/:orgId/disclosures', allowed: MONEY_KEEPERS, url: (f) => `/org/${f.orgId}/disclosures` },

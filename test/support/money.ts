@@ -3,12 +3,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../server/config';
+import { chinaDate } from '../../server/children/id-number.rules';
+import { addDays, addMonths } from '../../server/lib/days';
 import { staticProjectDirectory, type FundedProject } from '../../server/funds/project-directory';
 import { startTestApp, type Browser, type TestContext } from './app';
 
-/** A test project of `organizationId` (projects are another area's; the money side reads them through its directory). */
+/**
+ * A test project of `organizationId` (projects are another area's; the money side reads them through its directory).
+ * By default it started a month ago (China calendar) and runs eleven more months: inside its first quarter, it owes no
+ * disclosure yet, so it is not locked out of gifts whatever day the tests run.
+ */
 export function project(organizationId: string, over: Partial<FundedProject> = {}): FundedProject {
-  return { id: crypto.randomUUID(), organizationId, title: '春苗助学计划', fundingGoalFen: 5_000_000, startOn: '2026-01-01', endOn: '2026-12-31', status: 'open', ...over };
+  const today = chinaDate(new Date());
+  return { id: crypto.randomUUID(), organizationId, title: '春苗助学计划', fundingGoalFen: 5_000_000, startOn: addDays(today, -30), endOn: addMonths(today, 11), status: 'open', ...over };
 }
 
 /** The app with a fixed set of projects and its own data directory (evidence files land there). */

@@ -44,8 +44,9 @@ beforeAll(async () => {
   const db = ctx.database.db;
   const o = await makeOrg(db, { kind: 'charity', name: '春苗儿童关爱中心' });
   orgId = o.id;
-  const p1 = project(orgId, { title: '山区助学计划', startOn: '2025-06-01', endOn: '2026-12-31' });
-  const p2 = project(orgId, { title: '心理陪伴计划' });
+  // Started 20 December: its first quarterly disclosure is due 20 March, after the gifts and spending below.
+  const p1 = project(orgId, { title: '山区助学计划', startOn: '2025-12-20', endOn: '2026-12-31' });
+  const p2 = project(orgId, { title: '心理陪伴计划', startOn: '2026-01-01', endOn: '2026-12-31' });
   projectId = p1.id;
   otherProjectId = p2.id;
   projects.push(p1, p2);
@@ -212,7 +213,8 @@ describe('fund-use reports', () => {
   });
 
   it('flags an overdue quarterly disclosure publicly; a published one clears it; a correction is a new disclosure with its reason', async () => {
-    // The project started 2025-06-01 and runs past six months: a quarterly report was due 2025-09-01.
+    // The project started 2025-12-20 and runs past six months: a quarterly report was due 2026-03-20.
+    clock = new Date('2026-03-25T02:00:00.000Z');
     let page = await new Browser(ctx.app).get(`/funds/projects/${projectId}`);
     expect(page.text).toContain('已逾期');
     expect((await finance.post(`/org/${orgId}/disclosures`, { disclosureKind: 'quarterly', projectId, periodStart: '2025-12-01', periodEnd: '2026-02-28', disclosureNote: '本季度收支' })).status).toBe(303);
