@@ -89,9 +89,12 @@ export function accountsRouter(services: Services) {
   });
 
   r.post('/language', (req, res) => {
-    const locale = (LOCALES as readonly string[]).includes(req.body.locale) ? req.body.locale : 'zh-CN';
+    // No body parser ran for an unexpected content type: then there is no body, not a crash.
+    const body: { locale?: unknown; back?: unknown } = req.body ?? {};
+    const locale = (LOCALES as readonly string[]).includes(body.locale as string) ? (body.locale as string) : 'zh-CN';
     res.cookie(LOCALE_COOKIE, locale, { maxAge: 365 * 86_400_000, sameSite: 'lax', httpOnly: true, path: '/' });
-    const back = typeof req.body.back === 'string' && /^\/(?!\/)/.test(req.body.back) ? req.body.back : '/';
+    // Only a path on this site: "//host" and "/\host" would send the user elsewhere.
+    const back = typeof body.back === 'string' && /^\/(?![/\\])/.test(body.back) ? body.back : '/';
     res.redirect(303, back);
   });
 

@@ -30,9 +30,10 @@ export function rosterUpload(): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'POST' || !UPLOAD_PATH.test(req.path) || !req.viewer) return next();
     parse(req, res, (err: unknown) => {
-      if (!(err instanceof multer.MulterError)) return next(err);
+      if (!err) return next();
+      // A broken multipart body (cut short, no boundary) is bad input like a broken limit, not a server fault.
       const message =
-        err.code === 'LIMIT_FILE_SIZE'
+        err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE'
           ? req.t(rosterMessageKey('file.too_large'), { maxMb: ROSTER_LIMITS.maxBytes / 1024 / 1024 })
           : req.t('roster_import.file.bad_upload');
       next(new ValidationError({ file: message }));

@@ -63,6 +63,9 @@ async function openServer(url: string, logger: Logger): Promise<DatabaseHandle> 
   }
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   pool.on('error', (err) => logger.warn('database pool error', { err }));
+  // A connection held outside a query (the realtime adapter's LISTEN) errors with no one listening when the
+  // server ends it; unhandled, that error would kill the process. Its owner sees the connection end and reconnects.
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn('database connection lost', { err })));
   const db = drizzlePg(pool, { schema }) as unknown as Database;
   return {
     db,

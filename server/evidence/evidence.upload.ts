@@ -23,9 +23,11 @@ export function evidenceUpload(opts: { paths: RegExp[]; field: string; maxFiles:
     if (req.method !== 'POST' || !req.viewer || !opts.paths.some((p) => p.test(req.path))) return next();
     if (!req.is('multipart/form-data')) return next();
     parse(req, res, (err: unknown) => {
-      if (!(err instanceof multer.MulterError)) return next(err);
-      const key = err.code === 'LIMIT_FILE_SIZE' ? 'evidence.too_large' : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE' ? 'evidence.too_many' : 'evidence.bad_upload';
-      const message = req.t(key, { name: err.field ?? '', maxMb: EVIDENCE_LIMITS.maxBytes / 1024 / 1024, max: opts.maxFiles });
+      if (!err) return next();
+      // A broken multipart body (cut short, no boundary) is bad input like a broken limit, not a server fault.
+      const limit = err instanceof multer.MulterError ? err : undefined;
+      const key = limit?.code === 'LIMIT_FILE_SIZE' ? 'evidence.too_large' : limit?.code === 'LIMIT_FILE_COUNT' || limit?.code === 'LIMIT_UNEXPECTED_FILE' ? 'evidence.too_many' : 'evidence.bad_upload';
+      const message = req.t(key, { name: limit?.field ?? '', maxMb: EVIDENCE_LIMITS.maxBytes / 1024 / 1024, max: opts.maxFiles });
       next(new ValidationError({ [opts.field]: req.t('validation.field', { label: req.t(`fields.${opts.field}`), message }) }));
     });
   };

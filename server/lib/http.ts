@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Actor } from './authorization';
-import { AppError, NotFoundError, NotSignedInError, TooManyAttemptsError, ValidationError, httpStatusOf } from './errors';
+import { AppError, NotFoundError, NotSignedInError, ServiceUnavailableError, TooManyAttemptsError, ValidationError, httpStatusOf } from './errors';
 import { negotiateLocale, translator, type Locale, type Translate } from './i18n';
 import type { Logger } from './logger';
 
@@ -86,9 +86,18 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => next(new Not
  * The one place errors become HTTP: typed AppErrors map to their status with a translated
  * message; anything else is a 500 with the request id and never a stack trace.
  */
+/** pg-pool's words when every connection stayed busy past the wait: overload, which clears, not a fault. */
+const POOL_BUSY = 'timeout exceeded when trying to connect';
+const poolBusy = (err: unknown): boolean => err instanceof Error && (err.message === POOL_BUSY || (err.cause instanceof Error && err.cause.message === POOL_BUSY));
+
 export const errorHandler: ErrorRequestHandler = async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
   const t = req.t ?? translator('zh-CN');
   if (res.headersSent) return req.log?.error('error after headers sent', { err });
+  if (poolBusy(err)) {
+    req.log?.warn('database busy', { err });
+    res.setHeader('Retry-After', '2');
+    err = new ServiceUnavailableError('database busy');
+  }
   // Body-parser and similar middleware signal client errors with a status of their own.
   const clientStatus = !(err instanceof AppError) && typeof (err as { status?: number })?.status === 'number' && (err as { status: number }).status < 500 ? (err as { status: number }).status : undefined;
   if (!(err instanceof AppError) && !clientStatus) {

@@ -59,6 +59,11 @@ export function newPublicCode(randomInt: (max: number) => number): string {
   return `${code.slice(0, 2)}-${code.slice(2)}`;
 }
 
+/** Whether `code` could be a public code at all: anything else names no need, and never reaches the database. */
+export function isPublicCodeShape(code: string): boolean {
+  return /^[2-9A-HJ-NP-Z]{2}-[2-9A-HJ-NP-Z]{6}$/i.test(code);
+}
+
 /** Caseworkers visit each child at least monthly; a child unvisited for longer is overdue. */
 export const VISIT_INTERVAL_DAYS = 30;
 export function visitOverdue(lastVisitOn: string | null, today: string): boolean {

@@ -12,7 +12,7 @@ import { CHILD_RECORD_ROLES, type ChildrenService } from '../children/children.s
 import type { NeedInput } from '../children/children.schemas';
 import { anonymizePopulation, ageInYears, chooseGeneralization, type PublicationRecord } from './publication.rules';
 import { findPii, redactPreview, type PiiSpan } from './scrub.rules';
-import { canTransition, isBeingHelped, mayDecideReview, NEED_APPROVER_ROLES, needDescriptionContext, newPublicCode, PUBLIC_STATUSES, type NeedStatus, type ReviewKind } from './needs.rules';
+import { canTransition, isBeingHelped, isPublicCodeShape, mayDecideReview, NEED_APPROVER_ROLES, needDescriptionContext, newPublicCode, PUBLIC_STATUSES, type NeedStatus, type ReviewKind } from './needs.rules';
 import type { CaseworkerNeedView, NeedReviewView, PublicNeedView, TuplePreview } from './needs.projections';
 import type { RealtimeHub } from '../realtime/hub';
 import type { Logger } from '../lib/logger';
@@ -485,6 +485,7 @@ export class NeedsService {
 
   /** One published need by its public code; held-back or withdrawn needs are not found. */
   async byPublicCode(code: string): Promise<PublicNeedView> {
+    if (!isPublicCodeShape(code)) throw new NotFoundError('need');
     const [row] = await this.deps.db
       .select({ p: publishedNeeds, status: needs.status })
       .from(publishedNeeds)

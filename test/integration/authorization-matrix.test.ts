@@ -1,9 +1,9 @@
-import type { Express } from 'express';
 import { Browser, startTestApp, type TestContext } from '../support/app';
 import { creditCode, makeMember, makeOrg, makeUser, PASSWORD } from '../support/factories';
 import { makeIdNumber } from '../../server/children/id-number.rules';
 import { buildRosterTemplate } from '../../server/children/roster-file';
 import { helpFixture, projectForm } from '../support/matching';
+import { servedRoutes } from '../support/routes';
 
 /**
  * Walks every route the app serves × every kind of user, and asserts exactly who gets in.
@@ -222,19 +222,6 @@ let seq = 100;
 function childForm() {
   seq++;
   return { childName: '矩阵儿童', idNumber: makeIdNumber('520324', '20140302', String(seq)), villageCode: '520324101201', childClass: '6', difficultyType: 'economic', riskLevel: '3' };
-}
-
-/** Every method + path the app serves, read from Express's own router. */
-function servedRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>) => {
-    for (const layer of stack) {
-      if (layer.route) for (const m of Object.keys(layer.route.methods)) out.push(`${m.toUpperCase()} ${layer.route.path}`);
-      else if (layer.handle?.stack) walk(layer.handle.stack as typeof stack);
-    }
-  };
-  walk((app as unknown as { router: { stack: Parameters<typeof walk>[0] } }).router.stack);
-  return out;
 }
 
 let ctx: TestContext;
