@@ -10,7 +10,7 @@ import { accountsRouter } from './accounts/accounts.routes';
 import { isOrgStaff } from './lib/authorization';
 import { SESSION_ABSOLUTE_MS, sessionExpired } from './accounts/accounts.rules';
 import { csrfProtection } from './lib/csrf';
-import { errorHandler, notFoundHandler, requestContext } from './lib/http';
+import { errorHandler, notFoundHandler, refuseNulBytes, requestContext } from './lib/http';
 import { viewHelpers } from './lib/view-helpers';
 import { homeRouter } from './home/home.routes';
 import { opsRouter } from './ops/ops.routes';
@@ -123,6 +123,7 @@ export function createApp(deps: AppDeps) {
   app.use(evidenceUpload());
   app.use(consentUpload());
   app.use(csrfProtection({ secret, secure: config.cookieSecure }));
+  app.use(refuseNulBytes());
 
   app.use(homeRouter(services));
   app.use(accountsRouter(services));

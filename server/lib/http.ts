@@ -128,3 +128,11 @@ export const errorHandler: ErrorRequestHandler = async (err: unknown, req: Reque
   const view = status === 404 ? 'errors/404' : 'errors/4xx';
   return res.render(view, { title: status === 404 ? t('errors.not_found_title') : t('errors.client_title'), message, status, errors: fields, requestId: req.id, signInLink: status === 401 });
 };
+
+const hasNul = (v: unknown): boolean =>
+  typeof v === 'string' ? v.includes('\u0000') : Array.isArray(v) ? v.some(hasNul) : v !== null && typeof v === 'object' ? Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x)) : false;
+
+/** PostgreSQL text cannot hold a NUL and no person types one: a request carrying one in its query or form is refused before any route sees it. */
+export function refuseNulBytes(): RequestHandler {
+  return (req, _res, next) => next(hasNul(req.query) || hasNul(req.body) ? new ValidationError({ input: req.t('validation.nul_byte') }) : undefined);
+}

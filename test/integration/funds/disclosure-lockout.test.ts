@@ -46,7 +46,7 @@ it('takes gifts and is listed while its quarterly disclosure is not yet late', a
   expect((await new Browser(ctx.app).get('/projects')).text).toContain(TITLE);
   const res = await donorGives();
   expect(res.status).toBe(303);
-  expect(res.headers.location).toMatch(/^https:\/\/checkout\.stripe\.test\//);
+  expect(res.headers.location).toMatch(/^https:\/\/checkout\.stripe\.com\//);
 });
 
 describe('once the quarterly disclosure (due 1 May) is late', () => {

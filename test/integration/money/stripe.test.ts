@@ -51,7 +51,7 @@ const ledgerOf = async () => {
 describe('Stripe Checkout', () => {
   it('sends the donor to a Checkout Session in yuan with card, Alipay and WeChat Pay; the gift waits for the webhook', async () => {
     const { res, gift, checkout } = await give({});
-    expect(res.headers.location).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_test_/);
+    expect(res.headers.location).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
     expect(checkout.body).toMatchObject({
       mode: 'payment',
       'line_items[0][price_data][currency]': 'cny',
