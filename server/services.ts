@@ -13,6 +13,7 @@ import { RosterService } from './children/roster.service';
 import type { FieldCipher } from './lib/crypto';
 import { dataCipher } from './lib/keys';
 import { RealtimeHub } from './realtime/hub';
+import { ProjectFundingFigures } from './realtime/project-funding';
 import { NotificationsService } from './notifications/notifications.service';
 import { DashboardService } from './dashboard/dashboard.service';
 import { LedgerService } from './ledger/ledger.service';
@@ -63,12 +64,13 @@ export function buildServices(deps: AppDeps) {
   const ledger = new LedgerService({ db });
   const evidence = new EvidenceService({ db, dataDir: deps.config.dataDir });
   const payments = deps.paymentProvider ?? createPaymentProvider(deps.config, deps.logger);
-  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
+  const projectFunding = new ProjectFundingFigures({ ledger, projects, hub, logger: deps.logger });
+  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now, projectGiftReceived: (id) => projectFunding.announce(id) });
   const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, now: deps.now });
   const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
-  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
+  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, funding: projectFunding, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
   const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, rematch: (scope) => matching.rematchFor(scope) });
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
   const roleDirectory = tableRoleDirectory(db);
@@ -78,6 +80,6 @@ export function buildServices(deps: AppDeps) {
   const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
   const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, volunteerHours, safeguarding, volunteers, sessionStore };
+  return { mailer, audit, hub, projectFunding, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, volunteerHours, safeguarding, volunteers, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -12,6 +12,7 @@ import { regionPrefix } from '../matching/matching.rules';
 import { canTransition, lockedChanges, PUBLIC_PROJECT_STATUSES, statusForCapacity, termsProblems, type ProjectStatus, type ProjectTerms } from './projects.rules';
 import { managedProject, publicProject, type ManagedProject, type PublicProject } from './projects.projections';
 import type { ProjectFilters, ProjectInput, RoleInput } from './projects.schemas';
+import type { ProjectFunding } from '../realtime/project-funding';
 
 /** Who runs a project: the admins and staff of a verified charity or caring enterprise. */
 export const PROJECT_ROLES = ['admin', 'staff'] as const;
@@ -45,6 +46,8 @@ export interface ProjectsDeps {
   matching: ProjectMatchingHooks;
   logger: Logger;
   now?: () => Date;
+  /** Raised against goal, for the public page (the money is the ledger's, not this area's). */
+  funding?: { of(projectId: string): Promise<ProjectFunding | null> };
 }
 
 /** An open project as matching needs it; `homeRegionCode` is the organization's county (or its wider area). */
@@ -337,16 +340,16 @@ export class ProjectsService {
     return { projects: rows.map((r) => publicProject(r.p, r.orgName, roles.get(r.p.id) ?? [])), total, pageSize: LIST_PAGE };
   }
 
-  /** A project's public page; drafts, projects under review and rejected ones are not found. */
-  async publicView(projectId: string): Promise<PublicProject> {
+  /** A project's public page with raised against goal; drafts, projects under review and rejected ones are not found. */
+  async publicView(projectId: string): Promise<PublicProject & { funding: ProjectFunding | null }> {
     const [row] = await this.deps.db
       .select({ p: projects, orgName: organizations.name })
       .from(projects)
       .innerJoin(organizations, eq(organizations.id, projects.organizationId))
       .where(and(eq(projects.id, projectId), inArray(projects.status, [...PUBLIC_PROJECT_STATUSES])));
     if (!row) throw new NotFoundError('project');
-    const roles = await this.rolesOf([projectId]);
-    return publicProject(row.p, row.orgName, roles.get(projectId) ?? []);
+    const [roles, funding] = await Promise.all([this.rolesOf([projectId]), this.deps.funding?.of(projectId) ?? null]);
+    return { ...publicProject(row.p, row.orgName, roles.get(projectId) ?? []), funding };
   }
 
   /** Titles and organizations of projects, for screens that name them (proposals, help records). */
