@@ -255,7 +255,7 @@ export class DashboardService {
       { head: 'dashboard.col.open', value: (r) => r.needsOpen },
       { head: 'dashboard.col.being_helped', value: (r) => r.needsBeingHelped },
       { head: 'dashboard.col.met', value: (r) => r.needsMet },
-      { head: 'dashboard.col.coverage', value: (r) => (r.coverage === null ? '' : r.coverage / 100), format: '0.0%' },
+      { head: 'dashboard.col.coverage', value: (r) => (r.coverage === null ? '' : Math.round(r.coverage * 10) / 1000), format: '0.0%' },
       { head: 'dashboard.col.median_wait', value: (r) => r.medianWaitDays ?? '', format: '0.0' },
       { head: 'dashboard.col.overdue_visits', value: (r) => r.overdueVisits },
       { head: 'dashboard.col.overdue_follow_ups', value: (r) => r.overdueFollowUps },
