@@ -98,10 +98,11 @@ export class DashboardService {
         where mp.status = 'accepted'
       ),
       prevented as (
-        select o.id from open_all o
-        where exists (select 1 from active a where a.ck = o.ck and a.kind = o.kind and a.f <= o.u and o.f <= a.u)
-           or exists (select 1 from open_all m where m.ck = o.ck and m.kind = o.kind and m.id <> o.id and m.f <= o.u and o.f <= m.u
-                      and (-m.urgency, m.risk_level, m.published_at, m.id) < (-o.urgency, o.risk_level, o.published_at, o.id))
+        -- Two joins rather than "exists … or exists …", so both are hash joins on (child, kind).
+        select o.id from open_all o join active a on a.ck = o.ck and a.kind = o.kind and a.f <= o.u and o.f <= a.u
+        union
+        select o.id from open_all o join open_all m on m.ck = o.ck and m.kind = o.kind and m.id <> o.id and m.f <= o.u and o.f <= m.u
+          and (-m.urgency, m.risk_level, m.published_at, m.id) < (-o.urgency, o.risk_level, o.published_at, o.id)
       ),
       project_place as (
         select p.id::text as project_id, coalesce((
