@@ -13,6 +13,7 @@ import { RosterService } from './children/roster.service';
 import type { FieldCipher } from './lib/crypto';
 import { dataCipher } from './lib/keys';
 import { RealtimeHub } from './realtime/hub';
+import { ProjectFundingFigures } from './realtime/project-funding';
 import { NotificationsService } from './notifications/notifications.service';
 import { DashboardService } from './dashboard/dashboard.service';
 import { LedgerService } from './ledger/ledger.service';
@@ -67,14 +68,15 @@ export function buildServices(deps: AppDeps) {
   const evidence = new EvidenceService({ db, dataDir: deps.config.dataDir });
   const payments = deps.paymentProvider ?? createPaymentProvider(deps.config, deps.logger);
   const disclosureLockout = new DisclosureLockout({ db, projects, now: deps.now });
-  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, lockout: disclosureLockout, now: deps.now });
+  const projectFunding = new ProjectFundingFigures({ ledger, projects, hub, logger: deps.logger });
+  const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, lockout: disclosureLockout, now: deps.now, projectGiftReceived: (id) => projectFunding.announce(id) });
   // Redactions ask the expenditures area which spending a receipt backs; expenditures list the redacted copies: the hook finds `expenditures` when called.
   const redactions = new RedactionsService({ db, evidence, audit, now: deps.now, ownerOf: (orgId, fileId) => expenditures.evidenceOwner(orgId, fileId) });
   const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, now: deps.now });
   const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, lockout: disclosureLockout, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
-  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, disclosureLockout, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
+  const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, disclosureLockout, funding: projectFunding, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
   const guardian = new GuardianService({ db, audit, cipher, evidence, now: deps.now });
   const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, consent: guardian, rematch: (scope) => matching.rematchFor(scope) });
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
@@ -85,6 +87,6 @@ export function buildServices(deps: AppDeps) {
   const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
   const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, guardian, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, redactions, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, sessionStore };
+  return { mailer, audit, hub, projectFunding, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, redactions, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

@@ -1,10 +1,10 @@
 import ExcelJS from 'exceljs';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import type { AuditService } from '../audit/audit.service';
 import { ForbiddenError, NotFoundError } from '../lib/errors';
 import type { Translate } from '../lib/i18n';
-import { regionByCode, type Region } from '../lib/regions';
+import { isRemoteTownship, regionByCode, type Region } from '../lib/regions';
 import { requireSignedIn, type Viewer } from '../lib/authorization';
 import { chinaDate } from '../children/id-number.rules';
 import { VISIT_INTERVAL_DAYS } from '../needs/needs.rules';
@@ -15,14 +15,27 @@ export interface RegionFigures {
   code: string;
   name: string;
   remote: boolean | null;
+  /** The row of the region itself: what is known only at its level, not one level below (see CONTEXT.md). */
+  unplaced: boolean;
   children: number;
   needsOpen: number;
   needsBeingHelped: number;
   needsMet: number;
   coverage: number | null;
+  /** Median days from publication to the start of help, over needs whose help started; null when none. */
+  medianWaitDays: number | null;
   overdueVisits: number;
+  overdueFollowUps: number;
+  volunteerMinutes: number;
   neededFen: number;
+  raisedFen: number;
+  /** Needed − raised; negative when more was raised than open needs ask for. */
+  gapFen: number;
+  duplicatesPrevented: number;
 }
+
+/** Figures that add up from rows to the region's total. */
+const ADDITIVE = ['children', 'needsOpen', 'needsBeingHelped', 'needsMet', 'overdueVisits', 'overdueFollowUps', 'volunteerMinutes', 'neededFen', 'raisedFen', 'gapFen', 'duplicatesPrevented'] as const;
 
 export interface Dashboard {
   region: Region | null;
@@ -32,7 +45,11 @@ export interface Dashboard {
   totals: RegionFigures;
   remoteVsCentral: { remote: RegionFigures; central: RegionFigures } | null;
   chart: ReturnType<typeof bars>;
+  /** Funding gap per row, for the second chart (only rows with a gap). */
+  gapChart: ReturnType<typeof bars>;
 }
+
+type Row = Record<string, unknown>;
 
 export class DashboardService {
   constructor(private readonly deps: { db: Database; audit: AuditService; now?: () => Date }) {}
@@ -47,8 +64,10 @@ export class DashboardService {
   /**
    * Figures per region one level below `regionCode` (the country when none), computed in SQL
    * from the records themselves so they reconcile exactly: children registered, needs open /
-   * being helped / met, coverage, overdue visits, money needed — and, inside a county,
-   * remote townships (乡/镇) against central ones (街道).
+   * being helped / met, coverage, median wait, overdue visits and follow-ups, approved volunteer
+   * hours, money needed and raised and the gap, duplicate help prevented — and, inside a county,
+   * remote townships (乡/镇) against central ones (街道). Rows add up to the total (medians
+   * and rates are computed for the whole, not summed).
    */
   async figures(viewer: Viewer, regionCode?: string): Promise<Dashboard> {
     this.authorize(viewer);
@@ -57,60 +76,172 @@ export class DashboardService {
     const { rowLevel, prefix, filterDigits } = drillDown(region?.code, region?.level);
     const today = chinaDate(this.deps.now?.() ?? new Date());
     const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - VISIT_INTERVAL_DAYS * 86_400_000).toISOString().slice(0, 10);
+    const within = (place: SQL) => (filterDigits ? sql`left(${place}, ${sql.raw(String(filterDigits))}) = ${region!.code.slice(0, filterDigits)}` : sql`true`);
+    const keyOf = (place: SQL) => sql`nullif(left(${place}, ${sql.raw(String(prefix))}), '')`;
     // Every child has a county; townships come from the village code when the record has one.
-    const place = sql`coalesce(c.township_code, c.county_code)`;
-    const filter = filterDigits ? sql`and left(${place}, ${sql.raw(String(filterDigits))}) = ${region!.code.slice(0, filterDigits)}` : sql``;
-    const key = sql.raw(`left(coalesce(c.township_code, c.county_code), ${prefix})`);
+    const childPlace = sql`coalesce(c.township_code, c.county_code)`;
     const result = (await this.deps.db.execute(sql`
-      select ${key} as code,
-        count(distinct c.id)::int as children,
-        count(distinct c.id) filter (where c.last_visit_on is null or c.last_visit_on < ${cutoff}::date)::int as overdue_visits,
-        count(n.id) filter (where n.status in ('published','matched'))::int as needs_open,
-        count(n.id) filter (where n.status = 'being_helped')::int as needs_being_helped,
-        count(n.id) filter (where n.status = 'met')::int as needs_met,
-        coalesce(sum(n.amount_fen) filter (where n.status in ('published','matched')), 0)::bigint as needed_fen
-      from children c
-      left join needs n on n.child_id = c.id
-      where c.archived_at is null ${filter}
-      group by 1
-      order by 1`)) as unknown as { rows: Array<Record<string, unknown>> };
-    const rows: RegionFigures[] = result.rows.map((r) => {
-      const code = String(r.code).length < 6 ? String(r.code).padEnd(6, '0') : String(r.code);
-      const info = regionByCode(code);
-      const figures = {
+      with kids as (
+        select c.id, ${keyOf(childPlace)} as code, c.last_visit_on from children c where c.archived_at is null and ${within(childPlace)}
+      ),
+      open_all as (
+        select n.id, n.kind, n.urgency, c.risk_level, pn.published_at, coalesce(c.id_hash, 'child:' || c.id::text) as ck,
+          greatest(coalesce(n.start_on, ${today}::date), ${today}::date) as f, coalesce(n.end_on, 'infinity'::date) as u
+        from needs n join children c on c.id = n.child_id left join published_needs pn on pn.need_id = n.id
+        where n.status = 'published' and c.archived_at is null
+      ),
+      active as (
+        select h.child_key as ck, h.kind, h.start_on as f, coalesce(h.end_on, 'infinity'::date) as u from help_records h where h.status = 'in_progress'
+        union all
+        select coalesce(c.id_hash, 'child:' || c.id::text), n.kind, greatest(p.start_on, ${today}::date), least(coalesce(n.end_on, 'infinity'::date), p.end_on)
+        from match_proposals mp join needs n on n.id = mp.need_id join children c on c.id = n.child_id join projects p on p.id = mp.project_id
+        where mp.status = 'accepted'
+      ),
+      prevented as (
+        -- Two joins rather than "exists … or exists …", so both are hash joins on (child, kind).
+        select o.id from open_all o join active a on a.ck = o.ck and a.kind = o.kind and a.f <= o.u and o.f <= a.u
+        union
+        select o.id from open_all o join open_all m on m.ck = o.ck and m.kind = o.kind and m.id <> o.id and m.f <= o.u and o.f <= m.u
+          and (-m.urgency, m.risk_level, m.published_at, m.id) < (-o.urgency, o.risk_level, o.published_at, o.id)
+      ),
+      project_place as (
+        select p.id::text as project_id, coalesce((
+          select case length(s.stem) when 2 then s.stem || '0000' when 4 then s.stem || '00' else s.stem end
+          from (
+            select l, min(left(st.stem, l)) as stem, count(distinct left(st.stem, l)) as n, min(length(st.stem)) as shortest
+            from unnest(p.region_codes) as rc(code)
+            cross join lateral (select case when length(rc.code) <> 6 then rc.code when right(rc.code, 4) = '0000' then left(rc.code, 2) when right(rc.code, 2) = '00' then left(rc.code, 4) else rc.code end as stem) st
+            cross join unnest(array[2, 4, 6, 9, 12]) as l
+            group by l
+          ) s where s.n = 1 and s.shortest >= s.l order by s.l desc limit 1), '') as place
+        from projects p
+      )
+      select code,
+        sum(children)::int as children, sum(overdue_visits)::int as overdue_visits, sum(needs_open)::int as needs_open,
+        sum(needs_being_helped)::int as needs_being_helped, sum(needs_met)::int as needs_met, sum(needed_fen)::bigint as needed_fen,
+        sum(duplicates_prevented)::int as duplicates_prevented, sum(overdue_follow_ups)::int as overdue_follow_ups,
+        sum(volunteer_minutes)::bigint as volunteer_minutes, sum(raised_fen)::bigint as raised_fen
+      from (
+        select k.code, count(distinct k.id) as children,
+          count(distinct k.id) filter (where k.last_visit_on is null or k.last_visit_on < ${cutoff}::date) as overdue_visits,
+          count(n.id) filter (where n.status in ('published','matched')) as needs_open,
+          count(n.id) filter (where n.status = 'being_helped') as needs_being_helped,
+          count(n.id) filter (where n.status = 'met') as needs_met,
+          coalesce(sum(n.amount_fen) filter (where n.status in ('published','matched')), 0) as needed_fen,
+          0 as duplicates_prevented, 0 as overdue_follow_ups, 0 as volunteer_minutes, 0 as raised_fen
+        from kids k left join needs n on n.child_id = k.id group by k.code
+        union all
+        select k.code, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0
+        from prevented pr join needs n on n.id = pr.id join kids k on k.id = n.child_id group by k.code
+        union all
+        select k.code, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0
+        from follow_ups fu join help_records h on h.id = fu.help_record_id join needs n on n.id = h.need_id join kids k on k.id = n.child_id
+        where h.status = 'in_progress' and fu.done_on is null and fu.due_on < ${today}::date group by k.code
+        union all
+        select ${keyOf(sql`hl.region_code`)}, 0, 0, 0, 0, 0, 0, 0, 0, sum(hl.minutes), 0
+        from hour_logs hl where hl.status = 'approved' and hl.region_code is not null and ${within(sql`hl.region_code`)} group by 1
+        union all
+        select ${keyOf(sql`pp.place`)}, 0, 0, 0, 0, 0, 0, 0, 0, 0, -sum(lp.amount_fen)
+        from ledger_postings lp join project_place pp on pp.project_id = lp.project_id
+        where lp.account_type = 'donors' and ${within(sql`pp.place`)} group by 1
+      ) x
+      group by code
+      order by code nulls first`)) as unknown as { rows: Row[] };
+
+    // Which rows are remote (乡/镇) or central (街道): read from the division names, handed to SQL for the medians.
+    const place = (raw: unknown): { code: string; info: Region | undefined } => {
+      const code = raw === null ? '' : String(raw).length < 6 ? String(raw).padEnd(6, '0') : String(raw);
+      return { code, info: code ? regionByCode(code) : undefined };
+    };
+    const remoteOf = (code: string, info: Region | undefined): boolean | null => (rowLevel === 'township' && info?.level === 'township' ? isRemoteTownship(code) : null);
+    const codes = result.rows.map((r) => place(r.code));
+    const remoteCodes = codes.filter((c) => remoteOf(c.code, c.info) === true).map((c) => c.code);
+    const centralCodes = codes.filter((c) => remoteOf(c.code, c.info) === false).map((c) => c.code);
+    const medians = await this.medianWaits(within(childPlace), keyOf(childPlace), remoteCodes, centralCodes);
+
+    const regionOwnCode = region?.code ?? '';
+    const rows: RegionFigures[] = result.rows.map((r, i) => {
+      const { code, info } = codes[i];
+      const unplaced = code === regionOwnCode || (rowLevel === 'township' && info?.level !== 'township') || !info;
+      const figures: RegionFigures = {
         code,
-        name: info?.name ?? code,
-        remote: rowLevel === 'township' && info?.level === 'township' ? /[乡镇]$/.test(info.name) : null,
+        name: info?.name ?? (code || ''),
+        remote: remoteOf(code, info),
+        unplaced,
         children: Number(r.children),
         needsOpen: Number(r.needs_open),
         needsBeingHelped: Number(r.needs_being_helped),
         needsMet: Number(r.needs_met),
+        coverage: null,
+        medianWaitDays: medians.rows.get(r.code === null ? '' : String(r.code)) ?? null,
         overdueVisits: Number(r.overdue_visits),
+        overdueFollowUps: Number(r.overdue_follow_ups),
+        volunteerMinutes: Number(r.volunteer_minutes),
         neededFen: Number(r.needed_fen),
-        coverage: null as number | null,
+        raisedFen: Number(r.raised_fen),
+        gapFen: Number(r.needed_fen) - Number(r.raised_fen),
+        duplicatesPrevented: Number(r.duplicates_prevented),
       };
       figures.coverage = coverageRate({ open: figures.needsOpen, beingHelped: figures.needsBeingHelped, met: figures.needsMet });
       return figures;
     });
-    const sum = (list: RegionFigures[], code: string, name: string): RegionFigures => {
-      const t = list.reduce(
-        (a, r) => ({ ...a, children: a.children + r.children, needsOpen: a.needsOpen + r.needsOpen, needsBeingHelped: a.needsBeingHelped + r.needsBeingHelped, needsMet: a.needsMet + r.needsMet, overdueVisits: a.overdueVisits + r.overdueVisits, neededFen: a.neededFen + r.neededFen }),
-        { code, name, remote: null, children: 0, needsOpen: 0, needsBeingHelped: 0, needsMet: 0, overdueVisits: 0, neededFen: 0, coverage: null } as RegionFigures,
-      );
+    const sum = (list: RegionFigures[], code: string, name: string, medianWaitDays: number | null): RegionFigures => {
+      const t = { code, name, remote: null, unplaced: false, coverage: null, medianWaitDays } as RegionFigures;
+      for (const k of ADDITIVE) t[k] = list.reduce((a, r) => a + r[k], 0);
       return { ...t, coverage: coverageRate({ open: t.needsOpen, beingHelped: t.needsBeingHelped, met: t.needsMet }) };
     };
-    const totals = sum(rows, region?.code ?? '', region?.name ?? '');
+    const totals = sum(rows, regionOwnCode, region?.name ?? '', medians.total);
     const path: Region[] = [];
     for (let r = region; r; r = r.parentCode ? regionByCode(r.parentCode) ?? null : null) path.unshift(r);
+    const placed = rows.filter((r) => !r.unplaced);
     return {
       region,
       path,
       rowLevel,
       rows,
       totals,
-      remoteVsCentral: rowLevel === 'township' ? { remote: sum(rows.filter((r) => r.remote), 'remote', ''), central: sum(rows.filter((r) => r.remote === false), 'central', '') } : null,
-      chart: bars(rows.map((r) => ({ label: r.name, value: r.coverage ?? 0 }))),
+      remoteVsCentral:
+        rowLevel === 'township' ? { remote: sum(rows.filter((r) => r.remote === true), 'remote', '', medians.remote), central: sum(rows.filter((r) => r.remote === false), 'central', '', medians.central) } : null,
+      chart: bars(placed.map((r) => ({ label: r.name, value: r.coverage ?? 0 }))),
+      gapChart: bars(placed.filter((r) => r.gapFen > 0).map((r) => ({ label: r.name, value: Math.round(r.gapFen / 100) }))),
     };
+  }
+
+  /**
+   * Median wait (days from a need's publication to the start of its first help) per row, for
+   * remote and central townships, and for the whole region: medians do not add up, so SQL
+   * computes each group (grouping sets) rather than the rows being combined.
+   */
+  private async medianWaits(within: SQL, key: SQL, remote: string[], central: string[]) {
+    const result = (await this.deps.db.execute(sql`
+      with waits as (
+        select ${key} as code, (min(h.start_on) - (pn.published_at at time zone 'Asia/Shanghai')::date) as days
+        from needs n
+        join children c on c.id = n.child_id
+        join published_needs pn on pn.need_id = n.id
+        join help_records h on h.need_id = n.id
+        where c.archived_at is null and ${within}
+        group by n.id, 1, pn.published_at
+      ),
+      sided as (
+        -- Region codes are digits only, so a comma-joined list is a safe way to pass a possibly empty set.
+        select w.code, w.days, case when w.code = any(string_to_array(${remote.join(',')}, ',')) then 'remote' when w.code = any(string_to_array(${central.join(',')}, ',')) then 'central' end as side
+        from waits w
+      )
+      select grouping(code) as by_code, grouping(side) as by_side, code, side, percentile_cont(0.5) within group (order by days) as median
+      from sided
+      group by grouping sets ((code), (side), ())`)) as unknown as { rows: Row[] };
+    const out = { rows: new Map<string, number>(), remote: null as number | null, central: null as number | null, total: null as number | null };
+    const round = (v: unknown) => (v === null ? null : Math.round(Number(v) * 10) / 10);
+    for (const r of result.rows) {
+      const m = round(r.median);
+      if (Number(r.by_code) === 0) out.rows.set(r.code === null ? '' : String(r.code), m!);
+      else if (Number(r.by_side) === 0) {
+        if (r.side === 'remote') out.remote = m;
+        else if (r.side === 'central') out.central = m;
+      } else out.total = m;
+    }
+    return out;
   }
 
   /** The same figures as an .xlsx workbook, headed in the viewer's language; the export is audited. */
@@ -119,12 +250,29 @@ export class DashboardService {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet(t('dashboard.title'));
     ws.addRow([`${t('dashboard.title')} · ${data.path.map((r) => r.name).join(' / ') || t('dashboard.country')}`]);
-    ws.addRow([t('dashboard.col.region'), t('dashboard.col.children'), t('dashboard.col.open'), t('dashboard.col.being_helped'), t('dashboard.col.met'), t('dashboard.col.coverage'), t('dashboard.col.overdue_visits'), t('dashboard.col.needed')]);
-    for (const r of [...data.rows, { ...data.totals, name: t('dashboard.total') }]) {
-      ws.addRow([r.name, r.children, r.needsOpen, r.needsBeingHelped, r.needsMet, r.coverage === null ? '' : r.coverage / 100, r.overdueVisits, r.neededFen / 100]);
-    }
-    ws.getColumn(6).numFmt = '0.0%';
-    ws.getColumn(8).numFmt = '#,##0.00';
+    // Every column of the page, in its order; money in yuan, rates as percentages, hours as hours.
+    const columns: Array<{ head: string; value: (r: RegionFigures) => number | string; format?: string }> = [
+      { head: 'dashboard.col.children', value: (r) => r.children },
+      { head: 'dashboard.col.open', value: (r) => r.needsOpen },
+      { head: 'dashboard.col.being_helped', value: (r) => r.needsBeingHelped },
+      { head: 'dashboard.col.met', value: (r) => r.needsMet },
+      { head: 'dashboard.col.coverage', value: (r) => (r.coverage === null ? '' : Math.round(r.coverage * 10) / 1000), format: '0.0%' },
+      { head: 'dashboard.col.median_wait', value: (r) => r.medianWaitDays ?? '', format: '0.0' },
+      { head: 'dashboard.col.overdue_visits', value: (r) => r.overdueVisits },
+      { head: 'dashboard.col.overdue_follow_ups', value: (r) => r.overdueFollowUps },
+      { head: 'dashboard.col.volunteer_hours', value: (r) => r.volunteerMinutes / 60, format: '0.0' },
+      { head: 'dashboard.col.needed', value: (r) => r.neededFen / 100, format: '#,##0.00' },
+      { head: 'dashboard.col.raised', value: (r) => r.raisedFen / 100, format: '#,##0.00' },
+      { head: 'dashboard.col.gap', value: (r) => r.gapFen / 100, format: '#,##0.00' },
+      { head: 'dashboard.col.duplicates_prevented', value: (r) => r.duplicatesPrevented },
+    ];
+    ws.addRow([t('dashboard.col.region'), ...columns.map((c) => t(c.head))]);
+    const named = (r: RegionFigures) => (r.unplaced ? t('dashboard.unplaced', { name: r.name || t('dashboard.country') }) : r.name);
+    for (const r of [...data.rows.map((row) => ({ ...row, name: named(row) })), { ...data.totals, name: t('dashboard.total') }]) ws.addRow([r.name, ...columns.map((c) => c.value(r))]);
+    if (data.remoteVsCentral) for (const [label, r] of [[t('dashboard.remote'), data.remoteVsCentral.remote], [t('dashboard.central'), data.remoteVsCentral.central]] as const) ws.addRow([label, ...columns.map((c) => c.value(r))]);
+    columns.forEach((c, i) => {
+      if (c.format) ws.getColumn(i + 2).numFmt = c.format;
+    });
     ws.getColumn(1).width = 24;
     const actor = requireSignedIn(viewer);
     await this.deps.audit.record({ actorUserId: actor.userId, action: 'dashboard.export', subjectType: 'region', subjectId: regionCode ?? null });

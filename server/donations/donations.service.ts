@@ -41,6 +41,8 @@ export interface DonationsDeps {
   /** Projects locked out of new gifts for an overdue disclosure (funds/disclosure-lockout.ts). */
   lockout: Pick<DisclosureLockout, 'lockouts' | 'lockoutOf'>;
   now?: () => Date;
+  /** Told (after commit) that a project's fund received a gift: its open pages update live. */
+  projectGiftReceived?: (projectId: string) => Promise<void>;
 }
 
 /** Who handles an organization's money: records offline gifts, refunds, reads the gift list. */
@@ -198,7 +200,7 @@ export class DonationsService {
     this.deps.evidence.check(files, t);
     const receivedAt = chinaDayStart(input.receivedOn);
     if (receivedAt.getTime() > this.now().getTime()) throw new RuleViolationError('donations.received_in_future');
-    return this.deps.db.transaction(async (tx) => {
+    const recorded = await this.deps.db.transaction(async (tx) => {
       const [file] = await this.deps.evidence.store(tx, organizationId, actor.userId, files);
       const [gift] = await tx
         .insert(donations)
@@ -225,6 +227,8 @@ export class DonationsService {
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'gift.record_offline', subjectType: 'donation', subjectId: gift.id, detail: { amountFen: gift.amountFen, receiptNumber: gift.receiptNumber } }, tx);
       return publicGift(gift);
     });
+    if (recorded.projectId) await this.deps.projectGiftReceived?.(recorded.projectId);
+    return recorded;
   }
 
   /** Verifies and applies one payment-provider webhook; returns what processing did (a replay: 'duplicate'). */
@@ -239,15 +243,22 @@ export class DonationsService {
    * the payment) throws ConflictError, rolls back and is retried by the provider later.
    */
   async applyPaymentEvent(event: PaymentEvent): Promise<string> {
-    return this.deps.db.transaction(async (tx) => {
+    let receivedBy = null as string | null;
+    const result = await this.deps.db.transaction(async (tx) => {
       const fresh = await tx.insert(paymentEvents).values({ eventId: event.eventId, provider: this.deps.provider.name, type: event.eventType, outcome: 'processing' }).onConflictDoNothing().returning({ eventId: paymentEvents.eventId });
       if (fresh.length === 0) return 'duplicate';
       // The append lock first, always: every path below may change a gift and then append, and one lock order means no deadlock.
       if (event.type !== 'ignored') await this.deps.ledger.lock(tx);
       const { outcome, donationId } = await this.apply(tx, event);
       await tx.update(paymentEvents).set({ outcome, donationId }).where(eq(paymentEvents.eventId, event.eventId));
+      if (outcome === 'received') receivedBy = donationId;
       return outcome;
     });
+    if (receivedBy && this.deps.projectGiftReceived) {
+      const [gift] = await this.deps.db.select({ projectId: donations.projectId }).from(donations).where(eq(donations.id, receivedBy));
+      if (gift?.projectId) await this.deps.projectGiftReceived(gift.projectId);
+    }
+    return result;
   }
 
   private async apply(tx: Tx, event: PaymentEvent): Promise<{ outcome: string; donationId: string | null }> {

@@ -35,6 +35,10 @@ export const viewHelpers = {
     if (unit === 'bp') return `${(value / 100).toFixed(2)}%`;
     return String(value);
   },
+  /** Minutes as hours with one decimal: 90 → "1.5". */
+  hours(minutes: number | null | undefined) {
+    return (Math.round(((minutes ?? 0) / 60) * 10) / 10).toFixed(1);
+  },
   /** String form of a value, so a number from the database compares equal to the same value from a form. */
   str(value: unknown) {
     return value === undefined || value === null ? '' : String(value);

@@ -12,6 +12,7 @@ import { regionPrefix } from '../matching/matching.rules';
 import { canTransition, lockedChanges, PUBLIC_PROJECT_STATUSES, statusForCapacity, termsProblems, type ProjectStatus, type ProjectTerms } from './projects.rules';
 import { managedProject, publicProject, type ManagedProject, type PublicProject } from './projects.projections';
 import type { ProjectFilters, ProjectInput, RoleInput } from './projects.schemas';
+import type { ProjectFunding } from '../realtime/project-funding';
 
 /** Who runs a project: the admins and staff of a verified charity or caring enterprise. */
 export const PROJECT_ROLES = ['admin', 'staff'] as const;
@@ -50,6 +51,8 @@ export interface ProjectsDeps {
     lockoutOf(project: { id: string; startOn: string; endOn: string; status: string }): Promise<{ kind: string; daysOverdue: number } | null>;
   };
   now?: () => Date;
+  /** Raised against goal, for the public page (the money is the ledger's, not this area's). */
+  funding?: { of(projectId: string): Promise<ProjectFunding | null> };
 }
 
 /** An open project as matching needs it; `homeRegionCode` is the organization's county (or its wider area). */
@@ -343,16 +346,16 @@ export class ProjectsService {
     return { projects: rows.map((r) => publicProject(r.p, r.orgName, roles.get(r.p.id) ?? [])), total, pageSize: LIST_PAGE };
   }
 
-  /** A project's public page; drafts, projects under review and rejected ones are not found. A project locked out for an overdue disclosure stays reachable and says so. */
-  async publicView(projectId: string): Promise<PublicProject & { giftLockout: { kind: string; daysOverdue: number } | null }> {
+  /** A project's public page with raised against goal; drafts, projects under review and rejected ones are not found. A project locked out for an overdue disclosure stays reachable and says so. */
+  async publicView(projectId: string): Promise<PublicProject & { funding: ProjectFunding | null; giftLockout: { kind: string; daysOverdue: number } | null }> {
     const [row] = await this.deps.db
       .select({ p: projects, orgName: organizations.name })
       .from(projects)
       .innerJoin(organizations, eq(organizations.id, projects.organizationId))
       .where(and(eq(projects.id, projectId), inArray(projects.status, [...PUBLIC_PROJECT_STATUSES])));
     if (!row) throw new NotFoundError('project');
-    const [roles, giftLockout] = await Promise.all([this.rolesOf([projectId]), this.deps.disclosureLockout?.lockoutOf(row.p) ?? null]);
-    return { ...publicProject(row.p, row.orgName, roles.get(projectId) ?? []), giftLockout };
+    const [roles, funding, giftLockout] = await Promise.all([this.rolesOf([projectId]), this.deps.funding?.of(projectId) ?? null, this.deps.disclosureLockout?.lockoutOf(row.p) ?? null]);
+    return { ...publicProject(row.p, row.orgName, roles.get(projectId) ?? []), funding, giftLockout };
   }
 
   /** Titles and organizations of projects, for screens that name them (proposals, help records). */
