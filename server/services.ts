@@ -14,6 +14,8 @@ import type { FieldCipher } from './lib/crypto';
 import { dataCipher } from './lib/keys';
 import { RealtimeHub } from './realtime/hub';
 import { NotificationsService } from './notifications/notifications.service';
+import { ReminderRunner } from './notifications/reminders';
+import { missedCheckInReminders, overdueFollowUpReminders } from './notifications/reminder-sources';
 import { DashboardService } from './dashboard/dashboard.service';
 import { LedgerService } from './ledger/ledger.service';
 import { EvidenceService } from './evidence/evidence.service';
@@ -64,7 +66,7 @@ export function buildServices(deps: AppDeps) {
   const evidence = new EvidenceService({ db, dataDir: deps.config.dataDir });
   const payments = deps.paymentProvider ?? createPaymentProvider(deps.config, deps.logger);
   const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
-  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, now: deps.now });
+  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, notifications, now: deps.now });
   const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
@@ -73,11 +75,13 @@ export function buildServices(deps: AppDeps) {
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
   const roleDirectory = tableRoleDirectory(db);
   const vetting = new VettingService({ db, audit, now: deps.now });
-  const pairings = new PairingsService({ db, audit, cipher, children, vetting, now: deps.now });
-  const volunteerHours = new HoursService({ db, audit, pairings, vetting, roles: roleDirectory, baseUrl: deps.config.baseUrl, now: deps.now });
+  const pairings = new PairingsService({ db, audit, cipher, children, vetting, notifications, now: deps.now });
+  const volunteerHours = new HoursService({ db, audit, pairings, vetting, roles: roleDirectory, baseUrl: deps.config.baseUrl, notifications, now: deps.now });
   const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
   const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
+  // Reminders of what time made due; other areas add their sources here.
+  const reminders = new ReminderRunner({ db, notifications, logger: deps.logger, sources: [overdueFollowUpReminders(helpRecords), missedCheckInReminders(pairings)] });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, volunteerHours, safeguarding, volunteers, sessionStore };
+  return { mailer, audit, hub, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, volunteerHours, safeguarding, volunteers, reminders, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;
