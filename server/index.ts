@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info('listening', { url: `http://localhost:${port}`, port });
 
-  const timers = startHousekeeping(config, database, services.sessionStore, logger, services.matching, services.pairings);
+  const timers = startHousekeeping(config, database, services.sessionStore, logger, services.matching, services.pairings, services.reminders);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function startHousekeeping(config: Config, database: DatabaseHandle, sessionStore: { prune(): Promise<number> }, logger: Logger, matching: { runScheduled(): Promise<unknown> }, pairings: { suspendExpired(): Promise<unknown> }): NodeJS.Timeout[] {
+function startHousekeeping(config: Config, database: DatabaseHandle, sessionStore: { prune(): Promise<number> }, logger: Logger, matching: { runScheduled(): Promise<unknown> }, pairings: { suspendExpired(): Promise<unknown> }, reminders: { run(now: Date): Promise<unknown> }): NodeJS.Timeout[] {
   const timers: NodeJS.Timeout[] = [];
   timers.push(setInterval(() => sessionStore.prune().catch((err) => logger.warn('session prune failed', { err })), 15 * 60_000));
   if (database.kind === 'pglite' && config.backupIntervalHours > 0) {
@@ -93,6 +93,8 @@ function startHousekeeping(config: Config, database: DatabaseHandle, sessionStor
   }
   // Background checks expire at midnight; every read path suspends too, so hourly is only the backstop for pairings nobody opens.
   timers.push(setInterval(() => pairings.suspendExpired().catch((err) => logger.warn('suspending expired pairings failed', { err })), 60 * 60_000));
+  // Overdue follow-ups, missed check-ins, reports due: each sent once (keys in sent_reminders), so a run every hour only adds what became due.
+  timers.push(setInterval(() => reminders.run(new Date()).catch((err) => logger.warn('reminders failed', { err })), 60 * 60_000));
   timers.forEach((t) => t.unref());
   return timers;
 }

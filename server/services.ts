@@ -15,6 +15,8 @@ import { dataCipher } from './lib/keys';
 import { RealtimeHub } from './realtime/hub';
 import { ProjectFundingFigures } from './realtime/project-funding';
 import { NotificationsService } from './notifications/notifications.service';
+import { ReminderRunner } from './notifications/reminders';
+import { missedCheckInReminders, overdueFollowUpReminders } from './notifications/reminder-sources';
 import { DashboardService } from './dashboard/dashboard.service';
 import { LedgerService } from './ledger/ledger.service';
 import { EvidenceService } from './evidence/evidence.service';
@@ -72,7 +74,7 @@ export function buildServices(deps: AppDeps) {
   const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, lockout: disclosureLockout, now: deps.now, projectGiftReceived: (id) => projectFunding.announce(id) });
   // Redactions ask the expenditures area which spending a receipt backs; expenditures list the redacted copies: the hook finds `expenditures` when called.
   const redactions = new RedactionsService({ db, evidence, audit, now: deps.now, ownerOf: (orgId, fileId) => expenditures.evidenceOwner(orgId, fileId) });
-  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, now: deps.now });
+  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, notifications, now: deps.now });
   const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, lockout: disclosureLockout, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
@@ -82,11 +84,13 @@ export function buildServices(deps: AppDeps) {
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
   const roleDirectory = tableRoleDirectory(db);
   const vetting = new VettingService({ db, audit, now: deps.now });
-  const pairings = new PairingsService({ db, audit, cipher, children, vetting, consent: guardian, now: deps.now });
-  const volunteerHours = new HoursService({ db, audit, pairings, vetting, roles: roleDirectory, baseUrl: deps.config.baseUrl, now: deps.now });
+  const pairings = new PairingsService({ db, audit, cipher, children, vetting, consent: guardian, notifications, now: deps.now });
+  const volunteerHours = new HoursService({ db, audit, pairings, vetting, roles: roleDirectory, baseUrl: deps.config.baseUrl, notifications, now: deps.now });
   const safeguarding = new SafeguardingService({ db, audit, cipher, vetting, mailer, logger: deps.logger, baseUrl: deps.config.baseUrl, now: deps.now });
   const volunteers = new VolunteersService({ db, audit, accounts, vetting, pairings, guardian, hours: volunteerHours, safeguarding, roles: roleDirectory, now: deps.now });
+  // Reminders of what time made due; other areas add their sources here.
+  const reminders = new ReminderRunner({ db, notifications, logger: deps.logger, sources: [overdueFollowUpReminders(helpRecords), missedCheckInReminders(pairings), (now) => funds.disclosureReminders(now)] });
   const sessionStore = new DatabaseSessionStore(db, SESSION_ABSOLUTE_MS);
-  return { mailer, audit, hub, projectFunding, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, redactions, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, sessionStore };
+  return { mailer, audit, hub, projectFunding, notifications, dashboard, accounts, organizations, children, needs, roster, ledger, evidence, redactions, payments, donations, expenditures, funds, projects: helpProjects, matching, helpRecords, vetting, pairings, guardian, volunteerHours, safeguarding, volunteers, reminders, sessionStore };
 }
 export type Services = ReturnType<typeof buildServices>;

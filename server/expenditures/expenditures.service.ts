@@ -10,9 +10,11 @@ import { isPublicProject, type ProjectDirectory } from '../funds/project-directo
 import { fundRef, type LedgerService } from '../ledger/ledger.service';
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
+import { formatFen } from '../lib/money';
 import type { Translate } from '../lib/i18n';
 import { expenditureTransaction, mayDecide, overspends, type ExpenseCategory } from './expenditures.rules';
 import type { ExpenditureInput } from './expenditures.schemas';
+import type { Notifier } from '../notifications/notifications.service';
 
 export interface ExpendituresDeps {
   db: Database;
@@ -23,6 +25,8 @@ export interface ExpendituresDeps {
   accounts: AccountsService;
   /** Public receipts: the redacted copies of evidence files. */
   redactions: Pick<RedactionsService, 'publicReceipts' | 'statusOf'>;
+  /** Tells approvers of spending to decide and recorders of the decision, after it committed. */
+  notifications?: Notifier;
   now?: () => Date;
 }
 
@@ -88,7 +92,7 @@ export class ExpendituresService {
     // Checked again, authoritatively, at approval; here it spares a second person approving the impossible.
     const balance = await this.deps.ledger.fundBalance(this.deps.db, fundRef(organizationId, input.projectId));
     if (overspends(balance, input.spendingAmount)) throw new RuleViolationError('expenditures.overspend', { balance: (balance / 100).toFixed(2) });
-    return this.deps.db.transaction(async (tx) => {
+    const recorded = await this.deps.db.transaction(async (tx) => {
       const stored = await this.deps.evidence.store(tx, organizationId, actor.userId, files);
       const [row] = await tx
         .insert(expenditures)
@@ -98,6 +102,8 @@ export class ExpendituresService {
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.record', subjectType: 'expenditure', subjectId: row.id, detail: { amountFen: input.spendingAmount, category: input.category } }, tx);
       return row;
     });
+    await this.deps.notifications?.tell({ organizationId, roles: APPROVER_ROLES, exceptUserIds: [actor.userId] }, 'expenditure_to_approve', { amount: formatFen(input.spendingAmount) }, `/org/${organizationId}/expenditures`);
+    return recorded;
   }
 
   /**
@@ -108,7 +114,7 @@ export class ExpendituresService {
   async approve(viewer: Viewer, organizationId: string, expenditureId: string, password: string, t: Translate): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
     await this.deps.accounts.reauthenticate(actor, password, t);
-    await this.deps.db.transaction(async (tx) => {
+    const approved = await this.deps.db.transaction(async (tx) => {
       await this.deps.ledger.lock(tx);
       const e = await lockedExpenditure(tx, organizationId, expenditureId);
       if (e.status !== 'pending') throw new RuleViolationError('expenditures.not_pending');
@@ -120,19 +126,23 @@ export class ExpendituresService {
       await this.deps.ledger.post(tx, expenditureTransaction({ ...e, category: e.category as ExpenseCategory, postedAt }, fund));
       await tx.update(expenditures).set({ status: 'posted', approvedBy: actor.userId, decidedAt: postedAt, postedAt }).where(eq(expenditures.id, e.id));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.approve', subjectType: 'expenditure', subjectId: e.id, detail: { amountFen: e.amountFen } }, tx);
+      return e;
     });
+    await this.deps.notifications?.tell({ userIds: [approved.recordedBy] }, 'expenditure_approved', { amount: formatFen(approved.amountFen) }, `/org/${organizationId}/expenditures`);
   }
 
   /** A second person rejects a pending spending with a reason; nothing reaches the ledger. */
   async reject(viewer: Viewer, organizationId: string, expenditureId: string, reason: string): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
-    await this.deps.db.transaction(async (tx) => {
+    const rejected = await this.deps.db.transaction(async (tx) => {
       const e = await lockedExpenditure(tx, organizationId, expenditureId);
       if (e.status !== 'pending') throw new RuleViolationError('expenditures.not_pending');
       if (!mayDecide(e, actor.userId)) throw new RuleViolationError('expenditures.four_eyes');
       await tx.update(expenditures).set({ status: 'rejected', approvedBy: actor.userId, decidedAt: this.now(), rejectionReason: reason }).where(eq(expenditures.id, e.id));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.reject', subjectType: 'expenditure', subjectId: e.id, reason }, tx);
+      return e;
     });
+    await this.deps.notifications?.tell({ userIds: [rejected.recordedBy] }, 'expenditure_rejected', { amount: formatFen(rejected.amountFen) }, `/org/${organizationId}/expenditures`);
   }
 
   /** Corrects a posted spending found wrong by reversing its ledger transaction (password asked again); the reason is kept and audited. */

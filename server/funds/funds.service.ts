@@ -14,7 +14,7 @@ import { annualReportStatus, categoryBreakdown, disclosureHistory, disclosureNot
 import type { DisclosureInput } from './funds.schemas';
 import type { DisclosureFiling } from './funds.export';
 import type { DisclosureLockout } from './disclosure-lockout';
-import type { Reminder } from './reminder';
+import type { Reminder } from '../notifications/reminders';
 import { isPublicProject, takesGifts, type FundedProject, type ProjectDirectory } from './project-directory';
 
 export interface FundsDeps {

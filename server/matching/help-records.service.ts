@@ -229,6 +229,22 @@ export class HelpRecordsService {
   }
 
   /**
+   * Follow-ups of help in progress whose day passed undone by `today`, with both organizations
+   * and the need's public code: for the reminders sent to each side.
+   */
+  async overdueFollowUps(today: string): Promise<Array<{ followUpId: string; dueOn: string; helpRecordId: string; needOrganizationId: string; projectOrganizationId: string; publicCode: string | null }>> {
+    return this.deps.db
+      .select({ followUpId: followUps.id, dueOn: followUps.dueOn, helpRecordId: helpRecords.id, needOrganizationId: needs.organizationId, projectOrganizationId: projects.organizationId, publicCode: publishedNeeds.publicCode })
+      .from(followUps)
+      .innerJoin(helpRecords, eq(helpRecords.id, followUps.helpRecordId))
+      .innerJoin(needs, eq(needs.id, helpRecords.needId))
+      .innerJoin(projects, eq(projects.id, helpRecords.projectId))
+      .leftJoin(publishedNeeds, eq(publishedNeeds.needId, helpRecords.needId))
+      .where(and(eq(helpRecords.status, 'in_progress'), isNull(followUps.doneOn), lt(followUps.dueOn, today)))
+      .orderBy(asc(followUps.dueOn), asc(followUps.id));
+  }
+
+  /**
    * 社会组织评估 of the organization as a helper, computed in SQL over the help records of its
    * projects: the share closed as met, follow-ups overdue now, and the average days from the
    * proposal to the start of help.

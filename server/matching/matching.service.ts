@@ -425,7 +425,7 @@ export class MatchingService {
       return row.needOrganizationId;
     });
     await this.deps.notifications
-      ?.notify({ organizationId: needOrganizationId, roles: CHILD_RECORD_ROLES }, 'match_accepted', {}, `/org/${needOrganizationId}/matches`)
+      ?.notify({ organizationId: needOrganizationId, roles: CHILD_RECORD_ROLES, exceptUserIds: [actor.userId] }, 'match_accepted', {}, `/org/${needOrganizationId}/matches`)
       .catch((err) => this.deps.logger.warn('acceptance notification failed', { err }));
   }
 
@@ -437,8 +437,9 @@ export class MatchingService {
       this.refuseUnless(row.p.status, 'declined', t);
       await tx.update(matchProposals).set({ status: 'declined', declineReason: reason, decidedBy: actor.userId, decidedAt: this.now(), updatedAt: this.now() }).where(eq(matchProposals.id, proposalId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'proposal.decline', subjectType: 'proposal', subjectId: proposalId, reason }, tx);
-      return row.p;
+      return { ...row.p, otherOrganizationId: row.needOrganizationId };
     });
+    await this.deps.notifications?.tell({ organizationId: p.otherOrganizationId, roles: CHILD_RECORD_ROLES, exceptUserIds: [actor.userId] }, 'match_declined', {}, `/org/${p.otherOrganizationId}/matches`);
     await this.rematchQuietly({ needIds: [p.needId], projectIds: [p.projectId] });
   }
 
@@ -450,7 +451,7 @@ export class MatchingService {
    */
   async confirm(viewer: Viewer, organizationId: string, proposalId: string, t: Translate): Promise<{ helpRecordId: string }> {
     const { actor } = requireOrgRole(viewer, organizationId, CHILD_RECORD_ROLES);
-    return this.deps.db.transaction(async (tx) => {
+    const confirmed = await this.deps.db.transaction(async (tx) => {
       const row = await this.proposalFor(tx, 'need', organizationId, proposalId);
       this.refuseUnless(row.p.status, 'confirmed', t);
       const { need, project } = await this.stillValid(tx, row.p, 'matched', true, t);
@@ -462,8 +463,10 @@ export class MatchingService {
       const helpRecordId = await this.deps.help.start(tx, { proposalId, needId: need.id, projectId: project.id, childKey: need.childKey, kind: need.kind, startOn: period.startOn, endOn: period.endOn, actorUserId: actor.userId });
       await tx.update(matchProposals).set({ status: 'confirmed', confirmedBy: actor.userId, confirmedAt: this.now(), updatedAt: this.now() }).where(eq(matchProposals.id, proposalId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'proposal.confirm', subjectType: 'proposal', subjectId: proposalId, detail: { helpRecordId } }, tx);
-      return { helpRecordId };
+      return { helpRecordId, otherOrganizationId: row.projectOrganizationId };
     });
+    await this.deps.notifications?.tell({ organizationId: confirmed.otherOrganizationId, roles: PROJECT_ROLES, exceptUserIds: [actor.userId] }, 'match_confirmed', {}, `/org/${confirmed.otherOrganizationId}/proposals`);
+    return { helpRecordId: confirmed.helpRecordId };
   }
 
   /** The need's organization steps back from a proposal (with a reason): a promised place is given back, the need returns to matching, the pair is not proposed again. */
@@ -478,8 +481,9 @@ export class MatchingService {
       }
       await tx.update(matchProposals).set({ status: 'withdrawn', declineReason: reason, decidedBy: actor.userId, decidedAt: this.now(), updatedAt: this.now() }).where(eq(matchProposals.id, proposalId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'proposal.withdraw', subjectType: 'proposal', subjectId: proposalId, reason }, tx);
-      return row.p;
+      return { ...row.p, otherOrganizationId: row.projectOrganizationId };
     });
+    await this.deps.notifications?.tell({ organizationId: p.otherOrganizationId, roles: PROJECT_ROLES, exceptUserIds: [actor.userId] }, 'match_withdrawn', {}, `/org/${p.otherOrganizationId}/proposals`);
     await this.rematchQuietly({ needIds: [p.needId], projectIds: [p.projectId] });
   }
 

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { memberships, notifications, organizations, users } from '../db/schema';
+import { memberships, notificationPreferences, notifications, organizations, users } from '../db/schema';
 import { requireSignedIn, type OrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError } from '../lib/errors';
 import { translator, type Locale } from '../lib/i18n';
@@ -21,6 +21,14 @@ export const NOTIFICATION_KINDS = [
   'report_due',
   'report_overdue',
   'need_held_back',
+  'match_declined',
+  'match_confirmed',
+  'match_withdrawn',
+  'pairing_declined',
+  'hours_approved',
+  'hours_rejected',
+  'expenditure_approved',
+  'expenditure_rejected',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -29,11 +37,18 @@ export interface Audience {
   userIds?: string[];
   organizationId?: string;
   roles?: readonly OrgRole[];
+  /** Never these people, whoever else they are: the one who acted does not hear of their own act. */
+  exceptUserIds?: readonly (string | null | undefined)[];
+}
+
+/** What an area needs to tell people of an event: `tell` after its transaction committed. */
+export interface Notifier {
+  tell(audience: Audience, kind: NotificationKind, params?: Record<string, string | number>, link?: string): Promise<void>;
 }
 
 const PAGE_SIZE = 20;
 
-export class NotificationsService {
+export class NotificationsService implements Notifier {
   constructor(private readonly deps: { db: Database; hub: RealtimeHub; mailer: Mailer; logger: Logger; baseUrl: string }) {}
 
   private async recipients(audience: Audience): Promise<string[]> {
@@ -46,6 +61,7 @@ export class NotificationsService {
         .where(and(eq(memberships.organizationId, audience.organizationId), eq(organizations.status, 'verified')));
       for (const r of rows) if (!audience.roles || r.roles.some((role) => audience.roles!.includes(role as OrgRole))) ids.add(r.userId);
     }
+    for (const id of audience.exceptUserIds ?? []) if (id) ids.delete(id);
     return [...ids];
   }
 
@@ -68,16 +84,41 @@ export class NotificationsService {
       .groupBy(notifications.userId);
     const unreadBy = new Map(unread.map((u) => [u.userId, u.n]));
     for (const row of rows) this.deps.hub.toUser(row.userId, 'notification', { id: row.id, kind, params, link, unread: unreadBy.get(row.userId) ?? 1 });
-    if (this.deps.mailer.transport === 'smtp') {
-      const people = await this.deps.db.select({ id: users.id, email: users.email, locale: users.locale }).from(users).where(inArray(users.id, userIds));
-      for (const p of people) {
-        const t = translator(p.locale as Locale);
-        await this.deps.mailer
-          .send({ to: p.email, subject: t(`notifications.kind.${kind}`, params), text: `${t(`notifications.kind.${kind}`, params)}\n\n${this.deps.baseUrl}${link ?? '/notifications'}`, kind: `notification.${kind}` })
-          .catch((err) => this.deps.logger.warn('notification mail failed', { err }));
-      }
+    // Mail goes through the mailer whatever its transport: the outbox keeps what was told, SMTP (when set) delivers it.
+    const people = await this.deps.db
+      .select({ id: users.id, email: users.email, locale: users.locale })
+      .from(users)
+      .leftJoin(notificationPreferences, eq(notificationPreferences.userId, users.id))
+      .where(and(inArray(users.id, userIds), sql`coalesce(${notificationPreferences.mail}, true)`));
+    for (const p of people) {
+      const t = translator(p.locale as Locale);
+      const title = t(`notifications.kind.${kind}`, params);
+      await this.deps.mailer
+        .send({ to: p.email, subject: title, text: `${title}\n\n${this.deps.baseUrl}${link ?? '/notifications'}\n\n${t('notifications.mail_footer', { url: `${this.deps.baseUrl}/notifications` })}`, kind: `notification.${kind}` })
+        .catch((err) => this.deps.logger.warn('notification mail failed', { err }));
     }
     return rows.length;
+  }
+
+  /** Like notify, for callers whose own work has committed: a failure is logged, never thrown, so it cannot undo or fail what happened. */
+  async tell(audience: Audience, kind: NotificationKind, params: Record<string, string | number> = {}, link?: string): Promise<void> {
+    await this.notify(audience, kind, params, link).catch((err) => this.deps.logger.warn('notification failed', { kind, err }));
+  }
+
+  /** Whether the viewer gets notifications by mail too (on unless they turned it off). */
+  async mailOn(viewer: Viewer): Promise<boolean> {
+    const actor = requireSignedIn(viewer);
+    const [row] = await this.deps.db.select({ mail: notificationPreferences.mail }).from(notificationPreferences).where(eq(notificationPreferences.userId, actor.userId));
+    return row?.mail ?? true;
+  }
+
+  /** The viewer turns notification mail on or off for themselves; the centre keeps every notification either way. */
+  async setMail(viewer: Viewer, on: boolean): Promise<void> {
+    const actor = requireSignedIn(viewer);
+    await this.deps.db
+      .insert(notificationPreferences)
+      .values({ userId: actor.userId, mail: on })
+      .onConflictDoUpdate({ target: notificationPreferences.userId, set: { mail: on, updatedAt: new Date() } });
   }
 
   /** How many notifications of the viewer are unread (0 for anonymous visitors). */

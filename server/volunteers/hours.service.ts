@@ -14,6 +14,7 @@ import type { HourLogInput } from './volunteers.schemas';
 import type { PairingsService } from './pairings.service';
 import type { VettingService } from './vetting.service';
 import type { RoleDirectory } from './role-directory';
+import type { Notifier } from '../notifications/notifications.service';
 
 export interface HoursDeps {
   db: Database;
@@ -22,6 +23,8 @@ export interface HoursDeps {
   vetting: VettingService;
   roles: RoleDirectory;
   baseUrl: string;
+  /** Tells coordinators of hours to approve and volunteers of decisions, after they committed. */
+  notifications?: Notifier;
   now?: () => Date;
 }
 
@@ -68,7 +71,7 @@ export class HoursService {
     // Read before the transaction: the embedded database has one connection, which the transaction holds.
     const project = input.projectId && input.organizationId ? (await this.deps.roles.projectsOf([input.organizationId])).find((p) => p.id === input.projectId) : undefined;
     if (input.projectId && !project) throw new NotFoundError('project');
-    return this.deps.db.transaction(async (tx) => {
+    const logged = await this.deps.db.transaction(async (tx) => {
       const [profile] = await tx.select({ userId: volunteerProfiles.userId }).from(volunteerProfiles).where(eq(volunteerProfiles.userId, actor.userId)).for('update');
       if (!profile) throw new RuleViolationError('volunteers.profile.missing');
       let target: { organizationId: string; regionCode: string | null; projectId: string | null; startOn?: string | null };
@@ -96,14 +99,16 @@ export class HoursService {
         .values({ volunteerUserId: actor.userId, organizationId: target.organizationId, pairingId: input.pairingId, projectId: target.projectId, activity: input.pairingId ? null : input.activity, regionCode: target.regionCode, workedOn: input.workedOn, startMinute: input.startTime, minutes: input.hours, description: input.task })
         .returning({ id: hourLogs.id });
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId: target.organizationId, action: 'hours.log', subjectType: 'hour_log', subjectId: row.id, detail: { workedOn: input.workedOn, minutes: input.hours } }, tx);
-      return row;
+      return { id: row.id, organizationId: target.organizationId };
     });
+    await this.deps.notifications?.tell({ organizationId: logged.organizationId, roles: VOLUNTEER_COORDINATORS, exceptUserIds: [actor.userId] }, 'hours_to_approve', { hours: formatHours(input.hours), workedOn: input.workedOn }, `/org/${logged.organizationId}/volunteers/hours`);
+    return { id: logged.id };
   }
 
   /** The organization approves or rejects a pending hour log; nobody decides on their own hours. */
   async decide(viewer: Viewer, organizationId: string, logId: string, input: { decision: 'approve' | 'reject'; decisionNote: string | null }): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, VOLUNTEER_COORDINATORS);
-    await this.deps.db.transaction(async (tx) => {
+    const log = await this.deps.db.transaction(async (tx) => {
       const log = await tx.query.hourLogs.findFirst({ where: and(eq(hourLogs.id, logId), eq(hourLogs.organizationId, organizationId)) });
       if (!log) throw new NotFoundError('hour log');
       if (log.volunteerUserId === actor.userId) throw new RuleViolationError('volunteers.hours.own_hours');
@@ -111,7 +116,9 @@ export class HoursService {
       const status = input.decision === 'approve' ? 'approved' : 'rejected';
       await tx.update(hourLogs).set({ status, decidedBy: actor.userId, decidedAt: this.now(), decisionNote: input.decisionNote }).where(eq(hourLogs.id, logId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: `hours.${input.decision}`, subjectType: 'hour_log', subjectId: logId, reason: input.decisionNote }, tx);
+      return log;
     });
+    await this.deps.notifications?.tell({ userIds: [log.volunteerUserId] }, input.decision === 'approve' ? 'hours_approved' : 'hours_rejected', { hours: formatHours(log.minutes), workedOn: log.workedOn }, '/volunteer/hours');
   }
 
   /** A volunteer's hour logs, newest first, naming the pairing (by nickname) or the activity. */

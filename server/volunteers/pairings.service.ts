@@ -19,6 +19,7 @@ import type { VettingService } from './vetting.service';
 import type { GuardianService } from './guardian.service';
 import { CONTACT_NEED_KINDS } from './consent.rules';
 import { findContacts } from './contacts.rules';
+import type { Notifier } from '../notifications/notifications.service';
 
 export interface PairingsDeps {
   db: Database;
@@ -28,6 +29,8 @@ export interface PairingsDeps {
   vetting: VettingService;
   /** The guardian's consent, checked before anyone may start (or go on) meeting the child. */
   consent: Pick<GuardianService, 'requireForPairing'>;
+  /** Tells people of requests and decisions, after they committed. */
+  notifications?: Notifier;
   now?: () => Date;
 }
 
@@ -156,6 +159,7 @@ export class PairingsService {
       await tx.insert(pairingNeeds).values(input.needIds.map((needId) => ({ pairingId: id, needId })));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'pairing.request', subjectType: 'pairing', subjectId: id, detail: { volunteerUserId, needIds: input.needIds, roleKind: input.roleKind } }, tx);
     });
+    await this.deps.notifications?.tell({ organizationId, roles: PAIRING_APPROVERS, exceptUserIds: [actor.userId, volunteerUserId] }, 'pairing_requested', { nickname: input.nickname }, `/org/${organizationId}/volunteers/pairings/${id}`);
     return { id };
   }
 
@@ -178,7 +182,7 @@ export class PairingsService {
    */
   async approve(viewer: Viewer, organizationId: string, pairingId: string, t: Translate): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, PAIRING_APPROVERS);
-    await this.deps.db.transaction(async (tx) => {
+    const p = await this.deps.db.transaction(async (tx) => {
       const p = await this.own(tx, organizationId, pairingId);
       if (p.status !== 'requested') this.refuse(p.status, t);
       if (p.requestedBy === actor.userId || p.volunteerUserId === actor.userId) throw new RuleViolationError('volunteers.pairing.approve_own_request');
@@ -187,18 +191,29 @@ export class PairingsService {
       const startOn = this.today();
       await tx.update(pairings).set({ status: 'active', startOn, endOn: termEnd(startOn, p.termMonths), decidedBy: actor.userId, decidedAt: this.now(), updatedAt: this.now() }).where(eq(pairings.id, pairingId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'pairing.approve', subjectType: 'pairing', subjectId: pairingId }, tx);
+      return p;
     });
+    await this.tellDecision(p, 'pairing_approved', actor.userId);
+  }
+
+  /** The requester hears on the organization's page, the volunteer on their own (a declined request is not theirs to open). */
+  private async tellDecision(p: PairingRow, kind: 'pairing_approved' | 'pairing_declined', actorUserId: string): Promise<void> {
+    const params = { nickname: p.nickname };
+    await this.deps.notifications?.tell({ userIds: [p.requestedBy], exceptUserIds: [actorUserId] }, kind, params, `/org/${p.organizationId}/volunteers/pairings/${p.id}`);
+    await this.deps.notifications?.tell({ userIds: [p.volunteerUserId], exceptUserIds: [actorUserId] }, kind, params, kind === 'pairing_approved' ? `/volunteer/pairings/${p.id}` : '/volunteer');
   }
 
   /** A caseworker declines a requested pairing with a note; its needs are free to pair again. */
   async decline(viewer: Viewer, organizationId: string, pairingId: string, note: string, t: Translate): Promise<void> {
     const { actor } = requireOrgRole(viewer, organizationId, PAIRING_APPROVERS);
-    await this.deps.db.transaction(async (tx) => {
+    const p = await this.deps.db.transaction(async (tx) => {
       const p = await this.own(tx, organizationId, pairingId);
       if (p.status !== 'requested') this.refuse(p.status, t);
       await tx.update(pairings).set({ status: 'declined', closingNote: note, decidedBy: actor.userId, decidedAt: this.now(), closedAt: this.now(), updatedAt: this.now() }).where(eq(pairings.id, pairingId));
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'pairing.decline', subjectType: 'pairing', subjectId: pairingId, reason: note }, tx);
+      return p;
     });
+    await this.tellDecision(p, 'pairing_declined', actor.userId);
   }
 
   /**
@@ -237,16 +252,17 @@ export class PairingsService {
     return new Map(rows.map((r) => [r.pairingId, r.last]));
   }
 
-  private scheduleOf(p: Pick<PairingRow, 'status' | 'startOn' | 'checkInEvery'>, last: string | undefined): CheckInSchedule | null {
+  private scheduleOf(p: Pick<PairingRow, 'status' | 'startOn' | 'checkInEvery'>, last: string | undefined, today = this.today()): CheckInSchedule | null {
     if (p.status !== 'active' || !p.startOn) return null;
-    return checkInSchedule({ startOn: p.startOn, every: p.checkInEvery as CheckInEvery, lastCheckInOn: last ?? null }, this.today());
+    return checkInSchedule({ startOn: p.startOn, every: p.checkInEvery as CheckInEvery, lastCheckInOn: last ?? null }, today);
   }
 
   /**
    * Active pairings whose check-in is missed (due more than the grace period ago), with how late
-   * they are; for one organization or all. For the organization's pages and for notifications.
+   * they are; for one organization or all, as of `today` (the service's clock unless given).
+   * For the organization's pages and for the reminders.
    */
-  async missedCheckIns(organizationId?: string): Promise<Array<PairingAlert & { schedule: CheckInSchedule; volunteerName: string }>> {
+  async missedCheckIns(organizationId?: string, today = this.today()): Promise<Array<PairingAlert & { schedule: CheckInSchedule; volunteerName: string }>> {
     const rows = await this.deps.db
       .select({ p: pairings, volunteerName: users.displayName })
       .from(pairings)
@@ -255,7 +271,7 @@ export class PairingsService {
     const last = await this.lastCheckIns(rows.map((r) => r.p.id));
     const out = [];
     for (const { p, volunteerName } of rows) {
-      const schedule = this.scheduleOf(p, last.get(p.id));
+      const schedule = this.scheduleOf(p, last.get(p.id), today);
       if (schedule?.missed) out.push({ pairingId: p.id, organizationId: p.organizationId, volunteerUserId: p.volunteerUserId, nickname: p.nickname, volunteerName, schedule });
     }
     return out.sort((a, b) => b.schedule.daysOverdue - a.schedule.daysOverdue);

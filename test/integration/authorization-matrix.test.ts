@@ -91,6 +91,7 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/notifications', allowed: SIGNED_IN, url: () => '/notifications' },
   { method: 'POST', path: '/notifications/:id/read', allowed: SIGNED_IN, url: () => '/notifications/00000000-0000-4000-8000-000000000000/read' },
   { method: 'POST', path: '/notifications/read-all', allowed: SIGNED_IN, url: () => '/notifications/read-all' },
+  { method: 'POST', path: '/notifications/mail', allowed: SIGNED_IN, url: () => '/notifications/mail', body: () => ({ mailNotifications: 'off' }) },
   { method: 'GET', path: '/dashboard', allowed: ['governmentAdmin', 'platformAdmin'], url: () => '/dashboard?region=520324' },
   { method: 'GET', path: '/dashboard/export.xlsx', allowed: ['governmentAdmin', 'platformAdmin'], url: () => '/dashboard/export.xlsx' },
   { method: 'GET', path: '/needs', allowed: EVERYONE, url: () => '/needs' },
