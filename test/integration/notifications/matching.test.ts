@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { matchProposals, notifications, outbox, sentReminders } from '../../../server/db/schema';
 import type { Actor } from '../../../server/lib/authorization';
 import { startTestApp, type TestContext } from '../../support/app';
-import { openProject, orgWith, platformAdmin, publishNeed, registerChild, t } from '../../support/matching';
+import { consentToHelp, openProject, orgWith, platformAdmin, publishNeed, registerChild, t } from '../../support/matching';
 
 let ctx: TestContext;
 let clock = new Date('2026-03-01T04:00:00Z');
@@ -25,7 +25,8 @@ beforeAll(async () => {
   const h = await orgWith(ctx, 'charity', '520300', [['admin'], ['staff'], ['caseworker']]);
   projectSide = { orgId: h.org.id, admin: person(h.members[0]), staff: person(h.members[1]), caseworker: person(h.members[2]) };
   const reviewer = (await platformAdmin(ctx)).actor;
-  await openProject(ctx, projectSide.admin.actor, projectSide.orgId, reviewer, { title: '课业辅导 · 正安县', capacity: 10 });
+  // Six months at most, so no disclosure falls due (or is reminded of) while these tests run.
+  await openProject(ctx, projectSide.admin.actor, projectSide.orgId, reviewer, { title: '课业辅导 · 正安县', capacity: 10, endOn: '2026-07-31' });
   for (let i = 0; i < 3; i++) needIds.push(await publishNeed(ctx, childSide.caseworker.actor, childSide.orgId, await registerChild(ctx, childSide.caseworker.actor, childSide.orgId)));
 }, 60_000);
 afterAll(() => ctx.close());
@@ -52,6 +53,7 @@ describe('answers to match proposals', () => {
     await ctx.services.matching.accept(projectSide.admin.actor, projectSide.orgId, p.id, t);
     expect(await countOf(childSide.caseworker2, 'match_accepted')).toBe(1);
     expect(await countOf(projectSide.admin, 'match_accepted')).toBe(0);
+    await consentToHelp(ctx, childSide.caseworker.actor, childSide.orgId, needIds[0]);
     await ctx.services.matching.confirm(childSide.caseworker.actor, childSide.orgId, p.id, t);
     expect(await countOf(projectSide.admin, 'match_confirmed')).toBe(1);
     expect(await countOf(projectSide.staff, 'match_confirmed')).toBe(1);

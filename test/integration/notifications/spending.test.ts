@@ -35,7 +35,7 @@ beforeAll(async () => {
   ctx = await startMoneyApp({ projects, now: () => new Date('2026-03-10T02:00:00.000Z') });
   const db = ctx.database.db;
   orgId = (await makeOrg(db, { name: '春苗儿童关爱中心' })).id;
-  const p = project(orgId, { title: '山区助学计划', startOn: '2025-06-01', endOn: '2026-12-31' });
+  const p = project(orgId, { title: '山区助学计划', startOn: '2026-02-01', endOn: '2026-12-31' });
   projectId = p.id;
   projects.push(p);
   const roles = { recorder: ['finance'], finance2: ['finance'], admin: ['admin'], staff: ['staff'] } as const;

@@ -10,6 +10,8 @@ import { collect, listen, settle, socketTo } from '../../support/server';
  * hears a gift the moment it is received — an offline gift recorded by finance, or a Stripe
  * payment confirmed by webhook — while pages of other projects hear nothing.
  */
+// Started lately, so no quarterly disclosure is overdue: an overdue project takes no gifts.
+const recentStart = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
 let ctx: TestContext;
 let server: Awaited<ReturnType<typeof listen>>;
 let orgId: string;
@@ -25,8 +27,8 @@ beforeAll(async () => {
   orgId = charity.org.id;
   finance = charity.members[1].actor;
   const reviewer = (await platformAdmin(ctx)).actor;
-  projectId = await openProject(ctx, charity.members[0].actor, orgId, reviewer, { title: '春苗助学', fundingGoalFen: 500_000, startOn: '2026-01-01', endOn: '2099-12-31' });
-  otherId = await openProject(ctx, charity.members[0].actor, orgId, reviewer, { title: '心理陪伴', fundingGoalFen: 200_000, startOn: '2026-01-01', endOn: '2099-12-31' });
+  projectId = await openProject(ctx, charity.members[0].actor, orgId, reviewer, { title: '春苗助学', fundingGoalFen: 500_000, startOn: recentStart, endOn: '2099-12-31' });
+  otherId = await openProject(ctx, charity.members[0].actor, orgId, reviewer, { title: '心理陪伴', fundingGoalFen: 200_000, startOn: recentStart, endOn: '2099-12-31' });
 });
 afterAll(async () => {
   sockets.forEach((s) => s.close());
