@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../server/config';
 import { staticProjectDirectory, type FundedProject } from '../../server/funds/project-directory';
-import { startTestApp, type TestContext } from './app';
+import { startTestApp, type Browser, type TestContext } from './app';
 
 /** A test project of `organizationId` (projects are another area's; the money side reads them through its directory). */
 export function project(organizationId: string, over: Partial<FundedProject> = {}): FundedProject {
@@ -29,3 +29,13 @@ export async function startMoneyApp(opts: { projects: FundedProject[]; config?: 
 /** The smallest valid PNG (1×1), and a PDF header: evidence the sniffer accepts. */
 export const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6300010000050001' + '0d0a2db40000000049454e44ae426082', 'hex');
 export const PDF_BYTES = Buffer.from('%PDF-1.4\n% receipt\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+/** Posts a multipart form with evidence files as a browser does (with the CSRF token from the page at `url`). */
+export async function postMultipart(b: Browser, url: string, fields: Record<string, string>, files: Array<{ name: string; data: Buffer }>) {
+  const page = await b.get(url);
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+  let req = b.agent.post(url).field('_csrf', token);
+  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+  for (const f of files) req = req.attach('evidence', f.data, f.name);
+  return req;
+}
