@@ -2,23 +2,13 @@ import { and, eq, like } from 'drizzle-orm';
 import { expenditures, notificationPreferences, notifications, outbox } from '../../../server/db/schema';
 import { Browser } from '../../support/app';
 import { makeMember, makeOrg, PASSWORD } from '../../support/factories';
-import { PDF_BYTES, PNG_BYTES, project, startMoneyApp } from '../../support/money';
+import { PDF_BYTES, PNG_BYTES, postMultipart, project, startMoneyApp } from '../../support/money';
 
 let ctx: Awaited<ReturnType<typeof startMoneyApp>>;
 let orgId: string;
 let projectId: string;
 const people: Record<'recorder' | 'finance2' | 'admin' | 'staff', { id: string; email: string; browser: Browser }> = {} as never;
 const projects: ReturnType<typeof project>[] = [];
-
-/** Posts a multipart form as a browser does (with the CSRF token from the last page). */
-async function postMultipart(b: Browser, url: string, fields: Record<string, string>, files: Array<{ name: string; data: Buffer }>) {
-  const page = await b.get(url);
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  let req = b.agent.post(url).field('_csrf', token);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  for (const f of files) req = req.attach('evidence', f.data, f.name);
-  return req;
-}
 
 const kindsOf = async (userId: string) => (await ctx.database.db.select({ kind: notifications.kind }).from(notifications).where(eq(notifications.userId, userId))).map((n) => n.kind).sort();
 const unreadShown = async (b: Browser) => Number(/data-unread-count>(\d+)</.exec((await b.get('/notifications')).text)![1]);
