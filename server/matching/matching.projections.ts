@@ -59,8 +59,8 @@ export interface UnmatchedForNeed {
   reasons: string[];
 }
 
-/** Reasons the service adds to the engine's (a pair someone turned down, a need or project no longer open). */
-const SERVICE_REASONS = new Set(['declined_before', 'need_not_open', 'project_not_open']);
+/** Reasons the service adds to the engine's (a need or project no longer open). */
+const SERVICE_REASONS = new Set(['need_not_open', 'project_not_open']);
 
 /** One reason in the reader's language: kind, class and risk codes become their names. */
 export function reasonText(reason: StoredReason, t: Translate): string {

@@ -45,6 +45,10 @@
  * duplicate help the seeds complain about, and allowing "one of the two" inside the solve would
  * break the matroid structure the exactness rests on.
  *
+ * A pair someone turned down (`excludedPairs`) is not an eligible pair at all: it never enters
+ * the graph, so its place goes to the next best need within the same solve, and optimality is
+ * over the remaining pairs.
+ *
  * Determinism: inputs are sorted by id before anything else, and each connected component of
  * the eligibility graph (needs, projects, and links between needs of the same child and kind)
  * is solved on its own. The result for a component depends only on that component's content,
@@ -122,6 +126,18 @@ export interface MatchInput {
   activeHelp: ActiveHelp[];
   coverage: RegionCoverage;
   today: Date;
+  /**
+   * Pairs that may not be proposed again: the project's organization declined the need, or the
+   * need's organization stepped back from the project. They are left out of the solve itself,
+   * so their place goes to the next best need in the same run.
+   */
+  excludedPairs?: ExcludedPair[];
+}
+
+/** A need and a project someone turned down for each other. */
+export interface ExcludedPair {
+  needId: string;
+  projectId: string;
 }
 
 export type ReasonCode =
@@ -144,6 +160,7 @@ export type ReasonCode =
   | 'no_capacity'
   | 'duplicate_help'
   | 'duplicate_help_ongoing'
+  | 'declined_before'
   // why a need got no proposal
   | 'duplicate_need'
   | 'no_project_in_region'
@@ -583,6 +600,14 @@ interface Compiled {
   projects: CProject[];
   helps: HelpIndex;
   today: number;
+  /** Excluded pairs by `pairKey`. */
+  excluded: Set<string>;
+}
+
+const pairKey = (needId: string, projectId: string): string => `${needId}\u0000${projectId}`;
+
+function excludedSet(input: MatchInput): Set<string> {
+  return new Set((input.excludedPairs ?? []).map((x) => pairKey(x.needId, x.projectId)));
 }
 
 function compile(input: MatchInput): Compiled {
@@ -591,7 +616,7 @@ function compile(input: MatchInput): Compiled {
   const projects = input.projects.map(compileProject).sort(byId);
   for (let i = 1; i < needs.length; i++) if (needs[i].id === needs[i - 1].id) throw new RangeError(`matching: need ${needs[i].id} given twice`);
   for (let j = 1; j < projects.length; j++) if (projects[j].id === projects[j - 1].id) throw new RangeError(`matching: project ${projects[j].id} given twice`);
-  return { needs, projects, helps: indexHelp(input.activeHelp), today };
+  return { needs, projects, helps: indexHelp(input.activeHelp), today, excluded: excludedSet(input) };
 }
 
 /**
@@ -620,7 +645,7 @@ export interface EligibilityGraph {
 /** All eligible pairs of the input: candidates are looked up by kind and region prefix, then checked rule by rule. */
 export function eligibilityGraph(input: MatchInput): EligibilityGraph {
   const c = compile(input);
-  const { needs, projects, helps, today } = c;
+  const { needs, projects, helps, today, excluded } = c;
   const projectIndex = indexProjects(projects);
   const adjStart = new Int32Array(needs.length + 1);
   const candidateCount = new Int32Array(needs.length);
@@ -645,6 +670,7 @@ export function eligibilityGraph(input: MatchInput): EligibilityGraph {
         seen[j] = i + 1;
         count++;
         if (!fitsCandidate(n, projects[j], h, today)) continue;
+        if (excluded.size > 0 && excluded.has(pairKey(n.id, projects[j].id))) continue;
         if (fit === order.length) {
           const grown = new Int32Array(fit * 2);
           grown.set(order);
@@ -1212,7 +1238,9 @@ function unmatchedReasons(g: EligibilityGraph, i: number, duplicate: boolean, st
   const out: Reason[] = [{ code: 'no_eligible_project', params: { count: g.candidateCount[i] } }];
   const named = new Set<ReasonCode>();
   for (const j of candidatesOf(n, g.projectIndex, stamps.seen, stamps.next())) {
-    for (const r of pairReasons(n, g.c.projects[j], helps, g.c.today)) {
+    const reasons = pairReasons(n, g.c.projects[j], helps, g.c.today);
+    if (reasons.length === 0 && g.c.excluded.has(pairKey(n.id, g.c.projects[j].id))) reasons.push({ code: 'declined_before' });
+    for (const r of reasons) {
       if (!named.has(r.code)) {
         named.add(r.code);
         out.push(r);
@@ -1320,9 +1348,11 @@ class Lookup {
   private readonly byChild = new Map<string, number[]>();
   private readonly compiled: Array<CNeed | undefined>;
   readonly stamps: Stamps;
+  private readonly excluded: Set<string>;
 
   constructor(readonly input: MatchInput) {
     this.today = dayOf(input.today, 'today');
+    this.excluded = excludedSet(input);
     this.helps = indexHelp(input.activeHelp);
     this.projects = input.projects.map(compileProject).sort(byId);
     this.projectById = new Map(this.projects.map((p, j) => [p.id, j]));
@@ -1376,7 +1406,7 @@ class Lookup {
   /** Eligibility of a pair found through the kind-and-region indexes (so kind and region hold). */
   eligible(i: number, j: number): boolean {
     const n = this.need(i);
-    return fitsCandidate(n, this.projects[j], helpsOf(this.helps, n), this.today);
+    return fitsCandidate(n, this.projects[j], helpsOf(this.helps, n), this.today) && !(this.excluded.size > 0 && this.excluded.has(pairKey(n.id, this.projects[j].id)));
   }
 
   /** Whether the need has no eligible project at all (then its reasons name each candidate). */
@@ -1478,6 +1508,111 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
       activeHelp: input.activeHelp.filter((h) => childKeys.has(h.childKey)),
       coverage: input.coverage,
       today: input.today,
+      excludedPairs: (input.excludedPairs ?? []).filter((x) => needIn[L.needById.get(x.needId) ?? -1] === 1),
     },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-matching from the previous run
+
+/** A previous run: the input it solved and what it proposed. */
+export interface MatchState {
+  input: MatchInput;
+  result: MatchResult;
+}
+
+export interface Rematch {
+  /** The whole result, equal to `proposeMatches(next)`. */
+  result: MatchResult;
+  /** What changed from the previous result: 'full' when everything was solved again. */
+  scope: 'full' | { needIds: string[]; projectIds: string[] };
+}
+
+/** Above this share of the needs, a scope is solved as a full run: walking it costs more than it saves. */
+export const FULL_RUN_SHARE = 0.5;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, k) => sameValue(x, b[k]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return false;
+}
+
+/**
+ * Every need and project on which two inputs differ, directly or through what the engine reads
+ * beside them: a child's active help changes the needs of that child, a county's coverage the
+ * needs of that county, an exclusion its need. Null when the day differs (waiting changes for
+ * every need).
+ */
+export function changesBetween(before: MatchInput, after: MatchInput): { needIds: string[]; projectIds: string[] } | null {
+  if (dayOf(before.today, 'today') !== dayOf(after.today, 'today')) return null;
+  const needIds = new Set<string>();
+  const projectIds = new Set<string>();
+  const diff = <T extends { id: string }>(xs: T[], ys: T[], out: Set<string>): void => {
+    const old = new Map(xs.map((x) => [x.id, x]));
+    for (const y of ys) {
+      const x = old.get(y.id);
+      if (!x || !sameValue(x, y)) out.add(y.id);
+      old.delete(y.id);
+    }
+    for (const id of old.keys()) out.add(id);
+  };
+  diff(before.needs, after.needs, needIds);
+  diff(before.projects, after.projects, projectIds);
+
+  const helpByChild = (input: MatchInput): Map<string, string[]> => {
+    const m = new Map<string, string[]>();
+    for (const h of input.activeHelp) pushTo(m, h.childKey, `${h.kind}:${dayOf(h.start, 'start of an active help')}:${h.end ? dayOf(h.end, 'end of an active help') : '-'}`);
+    for (const list of m.values()) list.sort();
+    return m;
+  };
+  const hb = helpByChild(before);
+  const ha = helpByChild(after);
+  const children = new Set<string>();
+  for (const [key, list] of ha) if (!sameValue(list, hb.get(key))) children.add(key);
+  for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
+  const counties = new Set<string>();
+  for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (before.coverage[c] !== after.coverage[c]) counties.add(c);
+  const xb = excludedSet(before);
+  const xa = excludedSet(after);
+  for (const x of [...(before.excludedPairs ?? []), ...(after.excludedPairs ?? [])]) {
+    const key = pairKey(x.needId, x.projectId);
+    if (xb.has(key) !== xa.has(key)) needIds.add(x.needId);
+  }
+  if (children.size > 0 || counties.size > 0) {
+    for (const n of [...before.needs, ...after.needs]) if (children.has(n.childKey) || counties.has(n.countyCode)) needIds.add(n.id);
+  }
+  return { needIds: [...needIds].sort(), projectIds: [...projectIds].sort() };
+}
+
+/**
+ * Matching for `next` from the previous run: only the part of the graph that the differences
+ * touch is solved again (`incrementalScope` with the previous input), everything else keeps
+ * what the previous run proposed; the result equals a full solve of `next`.
+ */
+export function rematch(previous: MatchState, next: MatchInput): Rematch {
+  const changed = changesBetween(previous.input, next);
+  if (!changed) return { result: proposeMatches(next), scope: 'full' };
+  if (changed.needIds.length === 0 && changed.projectIds.length === 0) return { result: previous.result, scope: { needIds: [], projectIds: [] } };
+  const scope = incrementalScope(changed, next, previous.input);
+  if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return { result: proposeMatches(next), scope: 'full' };
+  const solved = proposeMatches(scope.input);
+  const inScope = new Set(scope.needIds);
+  const open = new Set(next.needs.map((n) => n.id));
+  const keep = (id: string): boolean => open.has(id) && !inScope.has(id);
+  const byNeed = <T extends { needId: string }>(a: T, b: T): number => (a.needId < b.needId ? -1 : a.needId > b.needId ? 1 : 0);
+  return {
+    result: {
+      proposals: [...previous.result.proposals.filter((p) => keep(p.needId)), ...solved.proposals].sort(byNeed),
+      unmatched: [...previous.result.unmatched.filter((u) => keep(u.needId)), ...solved.unmatched].sort(byNeed),
+    },
+    // Needs that left the input are part of the change: their proposals are replaced by nothing.
+    scope: { needIds: [...new Set([...scope.needIds, ...changed.needIds])].sort(), projectIds: [...new Set([...scope.projectIds, ...changed.projectIds])].sort() },
   };
 }

@@ -14,7 +14,7 @@ import type { NeedKind, NeedStatus } from '../needs/needs.rules';
 import type { NeedsService } from '../needs/needs.service';
 import type { NotificationsService } from '../notifications/notifications.service';
 import { PROJECT_ROLES, requireProjectPublisher, type ProjectForMatching, type ProjectsService } from '../projects/projects.service';
-import { eligibility, incrementalScope, proposeMatches, type ActiveHelp, type MatchInput, type MatchResult, type OpenNeed, type OpenProject, type Reason, type RegionCoverage } from './matching.rules';
+import { eligibility, proposeMatches, rematch, type ActiveHelp, type ExcludedPair, type MatchInput, type MatchResult, type MatchState, type OpenNeed, type OpenProject, type RegionCoverage } from './matching.rules';
 import { canTransition, helpPeriod, LIVE_PROPOSAL_STATUSES, type ProposalStatus } from './lifecycle.rules';
 import { reasonsForProject, reasonText, type ProposalForNeed, type ProposalForProject, type UnmatchedForNeed } from './matching.projections';
 import type { HelpRecordsService } from './help-records.service';
@@ -56,8 +56,6 @@ const SHOWN = 200;
 /** 'YYYY-MM-DD' as the start of that day in China (the engine compares days in China Standard Time). */
 const chinaDay = (day: string): Date => new Date(`${day}T00:00:00+08:00`);
 
-const pairKey = (needId: string, projectId: string) => `${needId}:${projectId}`;
-
 /** A uuid no row has, so that `in (…)` over an empty list stays valid SQL. */
 const NIL = '00000000-0000-0000-0000-000000000000';
 const orNil = (ids: readonly string[] | undefined): string[] => (ids && ids.length > 0 ? [...ids] : [NIL]);
@@ -72,6 +70,11 @@ export class ProposalInvalidError extends RuleViolationError {
 export class MatchingService {
   private readonly now: () => Date;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The last run this process stored, and the number of runs stored in the database when it
+   * did: an incremental run starts from it only while no other node has stored a run since.
+   */
+  private previous: (MatchState & { revision: number }) | undefined;
   constructor(private readonly deps: MatchingDeps) {
     this.now = deps.now ?? (() => new Date());
   }
@@ -177,21 +180,22 @@ export class MatchingService {
 
   private async loadInput(): Promise<{ input: MatchInput; needFacts: Map<string, NeedFacts>; projectOrgs: Map<string, string> }> {
     const db = this.deps.db;
-    const [needList, projectList, activeHelp, coverage] = await Promise.all([this.loadNeeds(db), this.deps.projects.openForMatching(db), this.activeHelp(db), this.coverage(db)]);
+    const [needList, projectList, activeHelp, coverage, excludedPairs] = await Promise.all([this.loadNeeds(db), this.deps.projects.openForMatching(db), this.activeHelp(db), this.coverage(db), this.turnedDown()]);
     return {
-      input: { needs: needList, projects: projectList.map((p) => this.toOpenProject(p)), activeHelp, coverage, today: this.now() },
+      input: { needs: needList, projects: projectList.map((p) => this.toOpenProject(p)), activeHelp, coverage, today: this.now(), excludedPairs },
       needFacts: new Map(needList.map((n) => [n.id, n])),
       projectOrgs: new Map(projectList.map((p) => [p.id, p.organizationId])),
     };
   }
 
   /** Pairs someone turned down: the project declined it, or the need's organization stepped back from it. */
-  private async turnedDown(needIds?: string[]): Promise<Set<string>> {
-    const rows = await this.deps.db
-      .select({ needId: matchProposals.needId, projectId: matchProposals.projectId })
+  private async turnedDown(): Promise<ExcludedPair[]> {
+    return this.deps.db
+      .selectDistinct({ needId: matchProposals.needId, projectId: matchProposals.projectId })
       .from(matchProposals)
-      .where(and(or(eq(matchProposals.status, 'declined'), and(eq(matchProposals.status, 'withdrawn'), isNotNull(matchProposals.decidedBy))), needIds ? inArray(matchProposals.needId, needIds) : undefined));
-    return new Set(rows.map((r) => pairKey(r.needId, r.projectId)));
+      .innerJoin(needs, eq(needs.id, matchProposals.needId))
+      .where(and(eq(needs.status, 'published'), or(eq(matchProposals.status, 'declined'), and(eq(matchProposals.status, 'withdrawn'), isNotNull(matchProposals.decidedBy)))))
+      .orderBy(matchProposals.needId, matchProposals.projectId);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -219,10 +223,16 @@ export class MatchingService {
   async runAll(triggeredBy: string | null): Promise<RunSummary> {
     return this.serialized(async () => {
       const started = process.hrtime.bigint();
-      const { input, needFacts, projectOrgs } = await this.loadInput();
-      const result = proposeMatches(input);
-      return this.store(result, { needIds: [...needFacts.keys()], projectIds: [...projectOrgs.keys()], full: true }, { needFacts, projectOrgs, inputNeeds: input.needs.length, inputProjects: input.projects.length, started, triggeredBy });
+      const loaded = await this.loadInput();
+      return this.solveAll(loaded, started, triggeredBy);
     });
+  }
+
+  private async solveAll(loaded: Awaited<ReturnType<MatchingService['loadInput']>>, started: bigint, triggeredBy: string | null): Promise<RunSummary> {
+    const { input, needFacts, projectOrgs } = loaded;
+    const result = proposeMatches(input);
+    const stored = await this.store(result, { needIds: [...needFacts.keys()], projectIds: [...projectOrgs.keys()], full: true }, { projectOrgs, inputNeeds: input.needs.length, inputProjects: input.projects.length, started, triggeredBy, input });
+    return stored!;
   }
 
   /** A project's organization re-runs matching for its open projects. */
@@ -233,49 +243,49 @@ export class MatchingService {
   }
 
   /**
-   * Incremental matching after one need or project changed: only the part of the problem the
-   * change touches is solved again (`incrementalScope`), which gives the same proposals a full
-   * run would. Call it when a need is published or a project opens or gains places.
+   * Incremental matching after a need or project changed: the input is compared with the
+   * previous run's and only the part of the graph the differences touch is solved again
+   * (`rematch`), which gives exactly what a full run gives. Without a previous run of this
+   * process, or when another node stored one since, it is a full run. `changed` names what the
+   * caller changed; the comparison finds it (and anything else that changed) by itself.
    */
   async rematchFor(changed: { needIds?: string[]; projectIds?: string[] }): Promise<RunSummary> {
     return this.serialized(async () => {
       const started = process.hrtime.bigint();
-      const { input, needFacts, projectOrgs } = await this.loadInput();
-      // Unanswered proposals standing on a changed need or project are part of the change too.
-      const standing = await this.deps.db
-        .select({ needId: matchProposals.needId, projectId: matchProposals.projectId })
-        .from(matchProposals)
-        .where(and(eq(matchProposals.status, 'proposed'), or(inArray(matchProposals.needId, orNil(changed.needIds)), inArray(matchProposals.projectId, orNil(changed.projectIds)))));
-      const scope = incrementalScope(
-        { needIds: [...new Set([...(changed.needIds ?? []), ...standing.map((s) => s.needId)])], projectIds: [...new Set([...(changed.projectIds ?? []), ...standing.map((s) => s.projectId)])] },
-        input,
-      );
-      const result = proposeMatches(scope.input);
-      const needIds = [...new Set([...scope.needIds, ...(changed.needIds ?? []), ...standing.map((s) => s.needId)])];
-      return this.store(result, { needIds, projectIds: scope.projectIds, full: false }, { needFacts, projectOrgs, inputNeeds: scope.input.needs.length, inputProjects: scope.input.projects.length, started, triggeredBy: null });
+      const loaded = await this.loadInput();
+      const previous = this.previous;
+      if (!previous) return this.solveAll(loaded, started, null);
+      const { input, projectOrgs } = loaded;
+      const next = rematch(previous, input);
+      if (next.scope === 'full') return this.solveAll(loaded, started, null);
+      const stored = await this.store(next.result, { ...next.scope, full: false }, { projectOrgs, inputNeeds: next.scope.needIds.length, inputProjects: next.scope.projectIds.length, started, triggeredBy: null, input, revision: previous.revision });
+      // Another node stored a run since ours: what is stored is no longer what `previous` says.
+      return stored ?? this.solveAll(loaded, started, null);
     });
   }
 
   /**
    * Writes a result over the needs and projects it covers, in one transaction: a proposal the
    * run makes again is kept (same id, fresh score and reasons), one it no longer makes is
-   * withdrawn, a new one is inserted; needs without a proposal get their reasons. A pair someone
-   * turned down is not proposed again. Whatever stopped being open since loading is skipped.
+   * withdrawn, a new one is inserted; needs without a proposal get their reasons. Whatever
+   * stopped being open since loading is skipped. An incremental store (`revision` given) writes
+   * nothing and returns null when another node stored a run since `revision`.
    */
   private async store(
     result: MatchResult,
     scope: { needIds: string[]; projectIds: string[]; full: boolean },
-    ctx: { needFacts: Map<string, NeedFacts>; projectOrgs: Map<string, string>; inputNeeds: number; inputProjects: number; started: bigint; triggeredBy: string | null },
-  ): Promise<RunSummary> {
-    const turnedDown = await this.turnedDown(scope.full ? undefined : scope.needIds);
-    const proposals: Array<{ needId: string; projectId: string; score: number; reasons: Reason[] }> = [];
-    const unmatched = new Map<string, StoredReason[]>(result.unmatched.map((u) => [u.needId, u.reasons]));
-    for (const p of result.proposals) {
-      if (turnedDown.has(pairKey(p.needId, p.projectId))) unmatched.set(p.needId, [{ code: 'declined_before' }]);
-      else proposals.push(p);
-    }
+    ctx: { projectOrgs: Map<string, string>; inputNeeds: number; inputProjects: number; started: bigint; triggeredBy: string | null; input: MatchInput; revision?: number },
+  ): Promise<RunSummary | null> {
+    // Kept only once stored: a failed or stale run must not become the base of the next one.
+    this.previous = undefined;
+    const inScope = new Set(scope.needIds);
+    const proposals = scope.full ? result.proposals : result.proposals.filter((p) => inScope.has(p.needId));
+    const inScopeUnmatched = scope.full ? result.unmatched : result.unmatched.filter((u) => inScope.has(u.needId));
+    const unmatched = new Map<string, StoredReason[]>(inScopeUnmatched.map((u) => [u.needId, u.reasons]));
     const summary = await this.deps.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${RUN_LOCK})`);
+      const [{ runs }] = await tx.select({ runs: count() }).from(matchingRuns);
+      if (ctx.revision !== undefined && runs !== ctx.revision) return null;
       await this.invalidateStale(tx);
       const openNeeds = new Set((await tx.select({ id: needs.id }).from(needs).where(and(eq(needs.status, 'published'), scope.full ? undefined : inArray(needs.id, orNil(scope.needIds))))).map((r) => r.id));
       const openProjects = new Set((await tx.select({ id: projects.id }).from(projects).where(eq(projects.status, 'open'))).map((r) => r.id));
@@ -319,8 +329,10 @@ export class MatchingService {
       const run: RunSummary = { scope: scope.full ? 'full' : 'incremental', needs: ctx.inputNeeds, projects: ctx.inputProjects, proposals: stored, unmatched: gaps.length, millis };
       await tx.insert(matchingRuns).values({ ...run, triggeredBy: ctx.triggeredBy, ranAt: at });
       await this.deps.audit.record({ actorUserId: ctx.triggeredBy, action: 'matching.run', subjectType: 'matching', detail: { ...run, new: fresh.length } }, tx);
-      return { run, fresh };
+      return { run, fresh, revision: runs + 1 };
     });
+    if (!summary) return null;
+    this.previous = { input: ctx.input, result, revision: summary.revision };
     await this.announce(summary.fresh, ctx.projectOrgs);
     return summary.run;
   }

@@ -59,6 +59,17 @@ export interface TermsProblem {
 }
 
 /**
+ * Whether a reviewer may open or return a project with these regions: every region must lie
+ * inside the registered region of one of the reviewer's government offices (`null`: a platform
+ * admin, who reviews everywhere). An office without a registered region reviews nothing, as it
+ * has no area to answer for.
+ */
+export function withinReviewArea(regionCodes: readonly string[], officeAreas: readonly string[] | null): boolean {
+  if (officeAreas === null) return true;
+  return officeAreas.some((area) => regionCodes.every((code) => regionWithinArea(code, area)));
+}
+
+/**
  * True when `regionCode` lies inside the organization's registered area. An organization
  * registered at a city works anywhere in that city; one without a region, anywhere.
  */

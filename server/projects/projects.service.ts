@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger';
 import { countyOf, fullName } from '../lib/regions';
 import { chinaDate } from '../children/id-number.rules';
 import { regionPrefix } from '../matching/matching.rules';
-import { canTransition, lockedChanges, PUBLIC_PROJECT_STATUSES, statusForCapacity, termsProblems, type ProjectStatus, type ProjectTerms } from './projects.rules';
+import { canTransition, lockedChanges, PUBLIC_PROJECT_STATUSES, statusForCapacity, termsProblems, withinReviewArea, type ProjectStatus, type ProjectTerms } from './projects.rules';
 import { managedProject, publicProject, type ManagedProject, type PublicProject } from './projects.projections';
 import type { ProjectFilters, ProjectInput, RoleInput } from './projects.schemas';
 import type { ProjectFunding } from '../realtime/project-funding';
@@ -217,29 +217,45 @@ export class ProjectsService {
     });
   }
 
-  /** Projects waiting for review, oldest first: for platform admins and government offices. */
+  /** Registered regions of the reviewer's verified government offices; null for a platform admin (everywhere). */
+  private async reviewAreas(viewer: Viewer): Promise<{ actor: Actor; areas: string[] | null }> {
+    const actor = requireReviewer(viewer);
+    if (actor.isPlatformAdmin) return { actor, areas: null };
+    const offices = actor.memberships.filter((m) => m.organizationKind === 'government' && m.organizationStatus === 'verified').map((m) => m.organizationId);
+    const rows = await this.deps.db.select({ regionCode: organizations.regionCode }).from(organizations).where(inArray(organizations.id, offices));
+    return { actor, areas: rows.flatMap((r) => (r.regionCode ? [r.regionCode] : [])) };
+  }
+
+  /** Projects waiting for review that this reviewer may decide, oldest first: a government office sees those inside its region, a platform admin all. */
   async reviewQueue(viewer: Viewer): Promise<ManagedProject[]> {
-    requireReviewer(viewer);
+    const { areas } = await this.reviewAreas(viewer);
     const rows = await this.deps.db
       .select({ p: projects, org: { name: organizations.name, regionCode: organizations.regionCode } })
       .from(projects)
       .innerJoin(organizations, eq(organizations.id, projects.organizationId))
       .where(eq(projects.status, 'under_review'))
       .orderBy(asc(projects.submittedAt), asc(projects.id));
-    const roles = await this.rolesOf(rows.map((r) => r.p.id));
-    return rows.map((r) => managedProject(r.p, r.org, roles.get(r.p.id) ?? []));
+    const mine = rows.filter((r) => withinReviewArea(r.p.regionCodes, areas));
+    const roles = await this.rolesOf(mine.map((r) => r.p.id));
+    return mine.map((r) => managedProject(r.p, r.org, roles.get(r.p.id) ?? []));
   }
 
   /**
    * A reviewer opens a project (it becomes public and matching offers it needs at once) or
    * rejects it with a note the organization reads. A project already decided, or one whose end
-   * date has passed while it waited, is refused.
+   * date has passed while it waited, is refused; so is a government office reviewing a project
+   * with a region outside its own.
    */
   async review(viewer: Viewer, projectId: string, decision: 'approve' | 'reject', note: string, t: Translate): Promise<void> {
-    const actor = requireReviewer(viewer);
+    const { actor, areas } = await this.reviewAreas(viewer);
     const opened = await this.deps.db.transaction(async (tx) => {
       const [current] = await tx.select().from(projects).where(eq(projects.id, projectId)).for('update');
       if (!current) throw new NotFoundError('project');
+      if (!withinReviewArea(current.regionCodes, areas)) {
+        // The regions no office covers; when each lies in some office but no one office covers all, every region.
+        const outside = current.regionCodes.filter((c) => !withinReviewArea([c], areas));
+        throw new RuleViolationError('projects.review.outside_region', { regions: (outside.length > 0 ? outside : current.regionCodes).map((c) => `${fullName(c)}（${c}）`).join(t('projects.separator')) });
+      }
       if (current.status !== 'under_review') throw new RuleViolationError('projects.review.not_under_review');
       if (decision === 'approve' && current.endOn < this.today()) throw new RuleViolationError('projects.review.ended', { endOn: current.endOn });
       const at = this.now();

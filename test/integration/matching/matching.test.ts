@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { followUps, guardianConsents, helpRecords, matchProposals, needs, projects, publishedNeeds, unmatchedNeeds } from '../../../server/db/schema';
+
+import { followUps, guardianConsents, helpRecords, matchingRuns, matchProposals, needs, projects, publishedNeeds, unmatchedNeeds } from '../../../server/db/schema';
 import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { PASSWORD } from '../../support/factories';
@@ -157,6 +158,43 @@ describe('regional fairness', () => {
     expect(proposalCard).toContain('孩子生活在乡镇，远离县城，关爱资源较少');
     const gap = new RegExp(`id="unmatched-${urban}"[\\s\\S]*?</ul>`).exec(page.text)![0];
     expect(gap).toContain('名额已分配给同样或更紧急、风险更高、等待更久的需求');
+  });
+});
+
+describe('a pair turned down', () => {
+  it('gives the declined place to the next need in the same run, and tells the declined need why', async () => {
+    const projectId = await openProject(ctx, helper.actor, helper.orgId, reviewer, { title: '医疗救助 · 正安县', needKinds: ['medical'], capacity: 1 });
+    const first = await publishNeed(ctx, civil.actor, civil.orgId, await registerChild(ctx, civil.actor, civil.orgId), { kind: 'medical', urgency: 4 });
+    const second = await publishNeed(ctx, civil.actor, civil.orgId, await registerChild(ctx, civil.actor, civil.orgId), { kind: 'medical', urgency: 1 });
+    await ctx.services.matching.runAll(null);
+    const proposal = (await liveProposal(first))!;
+    expect(proposal.projectId).toBe(projectId);
+    expect(await liveProposal(second)).toBeUndefined();
+
+    await ctx.services.matching.decline(helper.actor, helper.orgId, proposal.id, '本期名额已满', t);
+    expect((await liveProposal(second))?.projectId).toBe(projectId);
+    expect(await liveProposal(first)).toBeUndefined();
+    const page = await (await browserFor(civil.email)).get(`/org/${civil.orgId}/matches`);
+    const gap = new RegExp(`id="unmatched-${first}"[\\s\\S]*?</ul>`).exec(page.text)![0];
+    expect(gap).toContain('项目此前已谢绝这条需求');
+    // A full run agrees with what the incremental one did.
+    await ctx.services.matching.runAll(null);
+    expect((await liveProposal(second))?.projectId).toBe(projectId);
+    expect(await liveProposal(first)).toBeUndefined();
+  });
+});
+
+describe('incremental runs', () => {
+  it('start from the previous run, unless another node stored one since', async () => {
+    await ctx.services.matching.runAll(null);
+    const child = () => registerChild(ctx, civil.actor, civil.orgId);
+    const a = await publishNeed(ctx, civil.actor, civil.orgId, await child(), { kind: 'social' });
+    expect((await ctx.services.matching.rematchFor({ needIds: [a] })).scope).toBe('incremental');
+    // Another node's run: what is stored is no longer what this process last wrote.
+    await db().insert(matchingRuns).values({ scope: 'incremental', needs: 0, projects: 0, proposals: 0, unmatched: 0, millis: 0 });
+    expect((await ctx.services.matching.rematchFor({ needIds: [a] })).scope).toBe('full');
+    const b = await publishNeed(ctx, civil.actor, civil.orgId, await child(), { kind: 'social' });
+    expect((await ctx.services.matching.rematchFor({ needIds: [b] })).scope).toBe('incremental');
   });
 });
 

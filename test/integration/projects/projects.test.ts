@@ -14,6 +14,7 @@ let enterpriseStaffEmail: string;
 let enterpriseOrgId: string;
 let government: { orgId: string; email: string; actor: Actor };
 let reviewer: Actor;
+let cityOffice: { email: string };
 
 async function browserFor(email: string): Promise<Browser> {
   const b = new Browser(ctx.app);
@@ -33,6 +34,9 @@ beforeAll(async () => {
   enterpriseStaffEmail = e.members[0].user.email;
   const g = await orgWith(ctx, 'government', '520324', [['admin', 'caseworker']]);
   government = { orgId: g.org.id, email: g.members[0].user.email, actor: g.members[0].actor };
+  // The form's project serves 正安县 and 道真县: the city's bureau may review it, a county's may not.
+  const city = await orgWith(ctx, 'government', '520300', [['admin']]);
+  cityOffice = { email: city.members[0].user.email };
   reviewer = (await platformAdmin(ctx)).actor;
 });
 afterAll(() => ctx.close());
@@ -57,7 +61,7 @@ describe('publishing and review', () => {
   it('sends it to review, where platform admins and government offices see it and others cannot decide it', async () => {
     const staff = await browserFor(charity.staffEmail);
     expect((await staff.post(`${projectPath}/submit`)).status).toBe(303);
-    const queue = await (await browserFor(government.email)).get('/admin/projects');
+    const queue = await (await browserFor(cityOffice.email)).get('/admin/projects');
     expect(queue.status).toBe(200);
     expect(queue.text).toContain('春苗课业辅导');
     expect((await (await browserFor(charity.adminEmail)).post(`/admin/projects/${projectId}/review`, { decision: 'approve' })).status).toBe(403);
@@ -65,8 +69,24 @@ describe('publishing and review', () => {
     expect((await db().select().from(projects).where(eq(projects.id, projectId)))[0]).toMatchObject({ status: 'under_review', title: '春苗课业辅导' });
   });
 
+  it('lets a government office review only projects inside its own region, and says why not', async () => {
+    const county = await browserFor(government.email);
+    const queue = await county.get('/admin/projects');
+    expect(queue.status).toBe(200);
+    expect(queue.text).not.toContain('春苗课业辅导');
+    const refused = await county.post(`/admin/projects/${projectId}/review`, { decision: 'approve' });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('不在本机构登记的辖区内');
+    expect(refused.text).toContain('道真仡佬族苗族自治县');
+    const returned = await county.post(`/admin/projects/${projectId}/review`, { decision: 'reject', note: '越权退回' });
+    expect(returned.status).toBe(422);
+    expect((await db().select().from(projects).where(eq(projects.id, projectId)))[0]).toMatchObject({ status: 'under_review', reviewedBy: null, reviewNote: null });
+    // A platform admin reviews everywhere.
+    expect((await ctx.services.projects.reviewQueue(reviewer)).map((p) => p.id)).toContain(projectId);
+  });
+
   it('needs a note to return a project, and the organization reads it; corrected, it goes back to review', async () => {
-    const gov = await browserFor(government.email);
+    const gov = await browserFor(cityOffice.email);
     const silent = await gov.post(`/admin/projects/${projectId}/review`, { decision: 'reject', note: '' });
     expect(silent.status).toBe(422);
     expect(silent.text).toContain('退回时请写明原因');
@@ -78,7 +98,7 @@ describe('publishing and review', () => {
   });
 
   it('makes an approved project public: listed, searchable by kind, region and words, with its own page', async () => {
-    expect((await (await browserFor(government.email)).post(`/admin/projects/${projectId}/review`, { decision: 'approve', note: '' })).status).toBe(303);
+    expect((await (await browserFor(cityOffice.email)).post(`/admin/projects/${projectId}/review`, { decision: 'approve', note: '' })).status).toBe(303);
     const visitor = new Browser(ctx.app);
     const page = await visitor.get(`/projects/${projectId}`);
     expect(page.status).toBe(200);

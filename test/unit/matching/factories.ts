@@ -133,3 +133,11 @@ export function shuffled<T>(list: readonly T[], seed: number): T[] {
   }
   return out;
 }
+
+/** The instance with a share of its need × project pairs turned down (declined or stepped back from). */
+export function withExclusions(inp: MatchInput, seed: number, share = 0.15): MatchInput {
+  const r = prng(seed);
+  const excludedPairs = [];
+  for (const n of inp.needs) for (const p of inp.projects) if (r() < share) excludedPairs.push({ needId: n.id, projectId: p.id });
+  return { ...inp, excludedPairs };
+}

@@ -9,6 +9,7 @@ import {
   objectiveOf,
   proposeMatches,
   regionPrefix,
+  rematch,
   scorePair,
   COVERAGE_POINTS,
   REMOTE_POINTS,
@@ -16,13 +17,14 @@ import {
   WAITING_CAP_DAYS,
   type MatchInput,
   type MatchResult,
+  type MatchState,
   type Objective,
   type OpenNeed,
   type OpenProject,
   type Reason,
   type ScoreParts,
 } from '../../../server/matching/matching.rules';
-import { day, help, input, need, project, prng, randomInstance, shuffled, TODAY } from './factories';
+import { day, help, input, need, project, prng, randomInstance, shuffled, TODAY, withExclusions } from './factories';
 
 const codes = (reasons: Reason[]): string[] => reasons.map((r) => r.code);
 const notEligible = (n: OpenNeed, p: OpenProject, active = [help({ childKey: 'nobody' })]): Reason[] => {
@@ -209,10 +211,11 @@ interface Best {
  */
 function bruteForce(inp: MatchInput): Best {
   const rank = priorityOrder(inp);
+  const excluded = new Set((inp.excludedPairs ?? []).map((x) => `${x.needId}/${x.projectId}`));
   const options = inp.needs.map((n) =>
     inp.projects
       .map((p, j) => ({ j, e: eligibility(n, p, inp.activeHelp, inp.today), parts: scorePair(n, p, inp.coverage, inp.today).parts }))
-      .filter((o) => o.e.eligible),
+      .filter((o) => o.e.eligible && !excluded.has(`${n.id}/${inp.projects[o.j].id}`)),
   );
   const left = inp.projects.map((p) => p.remainingCapacity);
   const chosen: Array<{ id: string; parts: ScoreParts }> = [];
@@ -252,6 +255,8 @@ function bestOf(result: MatchResult): Best {
 }
 
 function expectFeasible(inp: MatchInput, result: MatchResult): void {
+  const excluded = new Set((inp.excludedPairs ?? []).map((x) => `${x.needId}/${x.projectId}`));
+  for (const prop of result.proposals) expect(excluded.has(`${prop.needId}/${prop.projectId}`)).toBe(false);
   const used = new Map<string, number>();
   const needs = new Map(inp.needs.map((n) => [n.id, n]));
   const projects = new Map(inp.projects.map((p) => [p.id, p]));
@@ -394,6 +399,40 @@ describe('proposeMatches', () => {
     // The instances are tight enough that greedy is often not optimal, and closeness varies.
     expect(beatGreedy).toBeGreaterThan(20);
     expect(closenessMoved).toBeGreaterThan(20);
+  });
+
+  it('stays optimal with pairs turned down (checked by exhaustive search)', () => {
+    let excludedWouldWin = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const plain = randomInstance(seed, { needs: 4 + (seed % 4), projects: 2 + (seed % 3) });
+      const inp = withExclusions(plain, 7000 + seed, 0.25);
+      const result = proposeMatches(inp);
+      expectFeasible(inp, result);
+      expect({ seed, best: bestOf(result) }).toEqual({ seed, best: bruteForce(inp) });
+      const excluded = new Set(inp.excludedPairs!.map((x) => `${x.needId}/${x.projectId}`));
+      if (proposeMatches(plain).proposals.some((p) => excluded.has(`${p.needId}/${p.projectId}`))) excludedWouldWin++;
+    }
+    // The exclusions often hit a pair the solve would otherwise have chosen.
+    expect(excludedWouldWin).toBeGreaterThan(50);
+  });
+
+  it('gives the place of a pair turned down to the next best need in the same run', () => {
+    const first = need({ id: 'n-first', urgency: 4 });
+    const second = need({ id: 'n-second', urgency: 1 });
+    const P = project({ id: 'p', remainingCapacity: 1 });
+    const inp = input({ needs: [first, second], projects: [P] });
+    expect(pairsOf(proposeMatches(inp))).toEqual([['n-first', 'p']]);
+
+    const result = proposeMatches({ ...inp, excludedPairs: [{ needId: 'n-first', projectId: 'p' }] });
+    expect(pairsOf(result)).toEqual([['n-second', 'p']]);
+    expect(result.unmatched).toEqual([{ needId: 'n-first', reasons: [{ code: 'no_eligible_project', params: { count: 1 } }, { code: 'declined_before' }] }]);
+
+    // With another project in reach, the declined need goes there instead, in the same run.
+    const Q = project({ id: 'q', remainingCapacity: 1, homeCountyCode: '530102' });
+    expect(pairsOf(proposeMatches({ ...inp, projects: [P, Q], excludedPairs: [{ needId: 'n-first', projectId: 'p' }] }))).toEqual([
+      ['n-first', 'q'],
+      ['n-second', 'p'],
+    ]);
   });
 
   it('never lets closeness pick which of two equally ranked children is helped', () => {
@@ -626,6 +665,83 @@ describe('incrementalScope', () => {
     expect(scope.needIds).toEqual(['a', 'b']);
     expect(scope.projectIds).toEqual(['P']);
     expect(scope.input.projects.map((p) => p.id)).toEqual(['P']);
+  });
+});
+
+describe('rematch', () => {
+  /** One random change to an input: what a day of publishing, answering and editing does. */
+  function step(before: MatchInput, r: () => number, k: number): { label: string; after: MatchInput } {
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)];
+    const n = pick(before.needs);
+    const p = pick(before.projects);
+    const withProject = (q: OpenProject): MatchInput => ({ ...before, projects: before.projects.map((x) => (x.id === q.id ? q : x)) });
+    switch (Math.floor(r() * 9)) {
+      case 0: {
+        const fresh = need({ id: `n-step-${k}`, childKey: r() < 0.3 && n ? n.childKey : `child-step-${k}`, kind: n?.kind ?? 'tutoring', countyCode: n?.countyCode ?? '520324', townshipCode: n?.townshipCode, urgency: 1 + Math.floor(r() * 4) });
+        return { label: 'need published', after: { ...before, needs: [...before.needs, fresh] } };
+      }
+      case 1:
+        return { label: 'need withdrawn', after: { ...before, needs: before.needs.filter((x) => x !== n) } };
+      case 2:
+        return { label: 'need urgency changed', after: { ...before, needs: before.needs.map((x) => (x === n ? { ...x, urgency: 1 + Math.floor(r() * 4) } : x)) } };
+      case 3: {
+        const opened = project({ id: `p-step-${k}`, regionCodes: [pick(['520000', '520300', '520321', '520322', '520324', '520502', '520521'])], remainingCapacity: 1 + Math.floor(r() * 3), homeCountyCode: pick(['520324', '520521', '530102']) });
+        return { label: 'project opened', after: { ...before, projects: [...before.projects, opened] } };
+      }
+      case 4:
+        return { label: 'project closed', after: { ...before, projects: before.projects.filter((x) => x !== p) } };
+      case 5:
+        return { label: 'project capacity changed', after: p ? withProject({ ...p, remainingCapacity: Math.max(0, p.remainingCapacity + pick([-2, -1, 1, 2])) }) : before };
+      case 6:
+        return { label: 'pair declined', after: n && p ? { ...before, excludedPairs: [...(before.excludedPairs ?? []), { needId: n.id, projectId: p.id }] } : before };
+      case 7:
+        return { label: 'help accepted elsewhere', after: n ? { ...before, activeHelp: [...before.activeHelp, { childKey: n.childKey, kind: n.kind, start: day(0), end: null }] } : before };
+      default:
+        return { label: 'county coverage changed', after: n ? { ...before, coverage: { ...before.coverage, [n.countyCode]: Math.round(r() * 100) / 100 } } : before };
+    }
+  }
+
+  it('equals a full run after every change of a random sequence, in objective and in assignments', () => {
+    let partial = 0;
+    let full = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = prng(9000 + seed);
+      // Mostly county-wide projects, a few wider ones: local changes, and now and then one that
+      // reaches most of the graph.
+      const wide = randomInstance(8000 + seed, { needs: 60, projects: 25, siblings: true, maxCapacity: 3 });
+      const local: MatchInput = {
+        ...wide,
+        // A quarter of the needs share children with others (duplicate needs), the rest are one child each.
+        needs: wide.needs.map((n, i) => (i % 4 === 0 ? n : { ...n, childKey: `own-${n.id}` })),
+        projects: wide.projects.map((p, j) => (j % 12 === 0 && !p.regionCodes[0].endsWith('0000') ? p : { ...p, regionCodes: [p.homeCountyCode ?? '520324'] })),
+      };
+      let current = withExclusions(local, seed, 0.03);
+      let state: MatchState = { input: current, result: proposeMatches(current) };
+      for (let k = 0; k < 12; k++) {
+        const { label, after } = step(current, r, seed * 100 + k);
+        const next = rematch(state, after);
+        const expected = proposeMatches(after);
+        expect({ seed, k, label, objective: objectiveOf(next.result.proposals) }).toEqual({ seed, k, label, objective: objectiveOf(expected.proposals) });
+        expect({ seed, k, label, result: next.result }).toEqual({ seed, k, label, result: expected });
+        if (next.scope === 'full') full++;
+        else partial++;
+        state = { input: after, result: next.result };
+        current = after;
+      }
+    }
+    // Most steps are solved in part, some (wide projects) fall back to a full run.
+    expect(partial).toBeGreaterThan(120);
+    expect(full).toBeGreaterThan(0);
+  });
+
+  it('solves everything again on a new day, and nothing when nothing changed', () => {
+    const inp = randomInstance(42, { needs: 30, projects: 10 });
+    const state: MatchState = { input: inp, result: proposeMatches(inp) };
+    expect(rematch(state, { ...inp }).scope).toEqual({ needIds: [], projectIds: [] });
+    const tomorrow = { ...inp, today: day(1) };
+    const next = rematch(state, tomorrow);
+    expect(next.scope).toBe('full');
+    expect(next.result).toEqual(proposeMatches(tomorrow));
   });
 });
 

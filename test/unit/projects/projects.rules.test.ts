@@ -1,4 +1,4 @@
-import { canTransition, lockedChanges, projectActions, regionWithinArea, statusForCapacity, termsProblems, type ProjectTerms } from '../../../server/projects/projects.rules';
+import { canTransition, lockedChanges, projectActions, regionWithinArea, statusForCapacity, termsProblems, withinReviewArea, type ProjectTerms } from '../../../server/projects/projects.rules';
 
 const terms = (over: Partial<ProjectTerms> = {}): ProjectTerms => ({
   needKinds: ['tutoring'],
@@ -56,6 +56,23 @@ describe('regions inside the organization\'s area', () => {
     expect(regionWithinArea('520324', '520000')).toBe(true);
     expect(regionWithinArea('110101', '520000')).toBe(false);
     expect(regionWithinArea('110101', null)).toBe(true);
+  });
+});
+
+describe('who may review a project', () => {
+  it('lets a government office review only projects whose regions all lie inside its registered region', () => {
+    expect(withinReviewArea(['520324', '520324101'], ['520324'])).toBe(true);
+    expect(withinReviewArea(['520324', '520325'], ['520300'])).toBe(true);
+    expect(withinReviewArea(['520324', '520325'], ['520324'])).toBe(false);
+    expect(withinReviewArea(['520000'], ['520300'])).toBe(false);
+    // Two offices: one of them must cover the whole project.
+    expect(withinReviewArea(['520324', '520502'], ['520324', '520502'])).toBe(false);
+    expect(withinReviewArea(['520324', '520502'], ['520324', '520000'])).toBe(true);
+  });
+
+  it('lets platform admins review everywhere, and an office without a registered region nowhere', () => {
+    expect(withinReviewArea(['110000', '520324'], null)).toBe(true);
+    expect(withinReviewArea(['520324'], [])).toBe(false);
   });
 });
 
