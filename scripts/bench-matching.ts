@@ -11,6 +11,10 @@
  * The synthetic province leans the way the seeds describe: organizations sit mostly in urban
  * districts and serve their own county or city; needs are mostly in rural townships.
  *
+ * It also times `rematch` (what the service runs after a change: compare with the previous
+ * run's input, re-solve the touched part, or everything when that part is most of the graph)
+ * over 20 single changes per variant, and reports the median and the worst.
+ *
  * Run: npx tsx scripts/bench-matching.ts [needs …]   (default 10000 30000 100000)
  */
 import {
@@ -19,6 +23,7 @@ import {
   incrementalScope,
   objectiveOf,
   proposeMatches,
+  rematch,
   solveMatches,
   type ActiveHelp,
   type MatchInput,
@@ -223,6 +228,7 @@ function main(): void {
   const perf: Array<Array<string | number>> = [];
   const comp: Array<Array<string | number>> = [];
   const incr: Array<Array<string | number>> = [];
+  const series: Array<Array<string | number>> = [];
   for (const needCount of needSizes) {
     const projectCount = Math.round(needCount / 20);
     const capacity = Math.round(needCount * 0.6);
@@ -270,6 +276,28 @@ function main(): void {
         const resolveMs = ms(t);
         incr.push([local ? 'local' : 'as generated', label, needCount, scope.needIds.length, scope.projectIds.length, scopeMs, resolveMs, scopeMs + resolveMs]);
       }
+
+      // 20 single changes, each from the same previous run, through `rematch`.
+      const previous = { input: base, result: proposeMatches(base) };
+      const times: number[] = [];
+      let fullRuns = 0;
+      for (let k = 0; k < 20; k++) {
+        const x = base.needs[Math.floor(r() * base.needs.length)];
+        const q = base.projects[Math.floor(r() * base.projects.length)];
+        const change: MatchInput = [
+          { ...base, needs: base.needs.map((y) => (y.id === x.id ? { ...y, urgency: 1 + ((y.urgency + 1) % 4) } : y)) },
+          { ...base, needs: base.needs.filter((y) => y.id !== x.id) },
+          { ...base, needs: [...base.needs, { ...x, id: `n-bench-${k}`, childKey: `child-bench-${k}` }] },
+          { ...base, projects: base.projects.map((y) => (y.id === q.id ? { ...y, remainingCapacity: y.remainingCapacity + 3 } : y)) },
+          { ...base, projects: base.projects.filter((y) => y.id !== q.id) },
+        ][k % 5];
+        const t = performance.now();
+        const next = rematch(previous, change);
+        times.push(ms(t));
+        if (next.scope === 'full') fullRuns++;
+      }
+      times.sort((a, b) => a - b);
+      series.push([local ? 'local' : 'as generated', needCount, times.length, fullRuns, (times[9] + times[10]) / 2, times[times.length - 1]]);
     }
   }
 
@@ -279,6 +307,8 @@ function main(): void {
   table(['method', 'needs', 'matched', 'urgent', 'remote', 'objective', 'ms'], comp);
   console.log('\nIncremental update (scope against the previous state, then re-solve of the scope)');
   table(['province', 'change', 'needs', 'scope needs', 'scope projects', 'scope ms', 're-solve ms', 'total ms'], incr);
+  console.log('\nrematch after single changes (need urgency changed / withdrawn / published, project +3 places / closed, in turn)');
+  table(['province', 'needs', 'changes', 'full runs', 'median ms', 'worst ms'], series);
 }
 
 if (require.main === module) main();
