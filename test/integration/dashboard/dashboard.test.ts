@@ -5,7 +5,7 @@ import type { Actor } from '../../../server/lib/authorization';
 import { makeIdNumber } from '../../../server/children/id-number.rules';
 import { Browser, startTestApp, type TestContext } from '../../support/app';
 import { makeMember, makeOrg, makeUser, PASSWORD } from '../../support/factories';
-import { openProject, orgWith, platformAdmin, publishNeed, t as mt } from '../../support/matching';
+import { consentToHelp, openProject, orgWith, platformAdmin, publishNeed, t as mt } from '../../support/matching';
 import { PDF_BYTES } from '../../support/money';
 
 /**
@@ -52,17 +52,20 @@ beforeAll(async () => {
   await need(f2, 'withdrawn', 70_000);
   await ctx.services.children.recordVisit(actor, civil.id, r1, { visitedOn: today, findings: '正常' }, t);
 
+  // Started lately, so no quarterly disclosure is overdue: an overdue project takes no gifts.
+  const recentStart = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
   // Help through matching: a charity's county-wide tutoring project takes the needs; the caseworker confirms.
   const charity = await orgWith(ctx, 'charity', '520324', [['admin'], ['finance']]);
   admin = (await platformAdmin(ctx)).actor;
   const [charityAdmin, finance] = charity.members.map((m) => m.actor);
-  const countyWide = await openProject(ctx, charityAdmin, charity.org.id, admin, { startOn: '2026-01-01', endOn: '2099-12-31' });
-  const ruixiOnly = await openProject(ctx, charityAdmin, charity.org.id, admin, { title: '瑞溪镇医疗救助', needKinds: ['medical'], regionCodes: ['520324101'], startOn: '2026-01-01', endOn: '2099-12-31' });
-  const bothTownships = await openProject(ctx, charityAdmin, charity.org.id, admin, { title: '两镇街医疗救助', needKinds: ['medical'], regionCodes: ['520324101', '520324001'], startOn: '2026-01-01', endOn: '2099-12-31' });
+  const countyWide = await openProject(ctx, charityAdmin, charity.org.id, admin, { startOn: recentStart, endOn: '2099-12-31' });
+  const ruixiOnly = await openProject(ctx, charityAdmin, charity.org.id, admin, { title: '瑞溪镇医疗救助', needKinds: ['medical'], regionCodes: ['520324101'], startOn: recentStart, endOn: '2099-12-31' });
+  const bothTownships = await openProject(ctx, charityAdmin, charity.org.id, admin, { title: '两镇街医疗救助', needKinds: ['medical'], regionCodes: ['520324101', '520324001'], startOn: recentStart, endOn: '2099-12-31' });
   const helped = async (childId: string, waitDays: number) => {
     const needId = await publishNeed(ctx, actor, civil.id, childId);
     const proposal = (await ctx.services.matching.needScreen(actor, civil.id, mt)).proposals.find((p) => p.needId === needId)!;
     await ctx.services.matching.accept(charityAdmin, charity.org.id, proposal.id, mt);
+    await consentToHelp(ctx, actor, civil.id, needId);
     const { helpRecordId } = await ctx.services.matching.confirm(actor, civil.id, proposal.id, mt);
     const [record] = await db.select().from(helpRecords).where(eq(helpRecords.id, helpRecordId));
     await db.update(publishedNeeds).set({ publishedAt: new Date(Date.parse(`${record.startOn}T12:00:00+08:00`) - waitDays * 86_400_000) }).where(eq(publishedNeeds.needId, needId));
