@@ -3,6 +3,9 @@ import type { RedactionBox } from '../../../server/evidence/redaction.rules';
 import { pdfText } from '../../support/pdf-text';
 import { PDF_ID_AT, PDF_NAME_AT, PDF_PAGE, RECEIPT_ID_NUMBER, RECEIPT_NAME, changedShare, pixels, receiptPdf, receiptPng } from '../../support/receipts';
 
+// Jest's vm-modules linker now and then fails the native import() of pdfjs-dist with "reading 'identifier'" before any test code runs; a real failure still fails every try.
+jest.retryTimes(2);
+
 const inside = (b: RedactionBox, fx: number, fy: number) => fx >= b.x && fx <= b.x + b.w && fy >= b.y && fy <= b.y + b.h;
 /** A box around text written at `at` (points), a little larger than the glyphs. */
 const around = (at: { x: number; y: number; fontSize: number }, widthPt: number, covers: RedactionBox['covers']): RedactionBox => ({
