@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fork } from 'node:child_process';
 import { createCanvas, Image, type Canvas } from '@napi-rs/canvas';
 import PDFDocument from 'pdfkit';
 import { imageDimensions, type EvidenceType } from './evidence.rules';
@@ -7,77 +7,51 @@ import { REDACTION_LIMITS, pixelRect, type PageSize, type RedactionBox } from '.
 
 /**
  * The one door to imaging: decode an image or rasterize a PDF page (pdfjs-dist onto a Skia
- * canvas from @napi-rs/canvas), paint opaque black rectangles, and encode the result as a PNG,
+ * canvas from @napi-rs/canvas, in a child process), paint opaque black rectangles, and encode the result as a PNG,
  * or as a PDF holding nothing but those images (pdfkit). Nothing of the original file survives
  * in the output except its pixels: no text layer, no fonts, no metadata, no original bytes.
  */
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
-const PDFJS_DIR = () => path.dirname(require.resolve('pdfjs-dist/package.json'));
-let pdfjs: Promise<PdfJs> | undefined;
+const CHILD = path.join(__dirname, 'pdf-render.child.mjs');
+/** What one PDF job may take before it is given up as unreadable: a hostile file must not hold the server. */
+const PDF_JOB_LIMITS = { timeoutMs: 60_000, heapMb: 512 };
+
+type PdfJob = { op: 'count' } | { op: 'render'; pages: number[]; longSide: number };
+type PdfReply = { ok: true; pageCount?: number; pages?: Array<{ png: Uint8Array; size: PageSize }> } | { ok: false; error: string };
 
 /**
- * pdfjs-dist ships only ES modules. A native `import()` built at run time is left alone by the
- * transpilers (SWC under Jest would turn a literal `import()` into `require()`), so it works
- * under tsx and under Jest with --experimental-vm-modules alike. The worker's code is loaded into
- * this thread (`globalThis.pdfjsWorker`): pdfjs then needs no worker file and no Worker thread.
+ * Runs one job on a PDF in a child process of its own (`pdf-render.child.mjs`, under bare node):
+ * pdfjs-dist is ES modules only, and parsing an uploaded file there caps its memory and time.
+ * Any failure of the child (a parse error, a crash, the time limit) is the file being unreadable.
  */
-function loadPdfJs(): Promise<PdfJs> {
-  polyfillForNode20();
-  const dynamicImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
-  const url = (file: string) => pathToFileURL(path.join(PDFJS_DIR(), 'legacy', 'build', file)).href;
-  return (pdfjs ??= (async () => {
-    const g = globalThis as { pdfjsWorker?: unknown };
-    g.pdfjsWorker ??= await dynamicImport(url('pdf.worker.mjs'));
-    return (await dynamicImport(url('pdf.mjs'))) as PdfJs;
-  })());
-}
-
-/**
- * pdfjs-dist 6 targets Node ≥ 22 and uses two built-ins Node 20 lacks (its legacy build brings
- * core-js for the rest). Added only when missing; the copy stands in for a transfer (pdfjs does
- * not use the old buffer afterwards).
- */
-function polyfillForNode20(): void {
-  const P = Promise as unknown as { withResolvers?: () => unknown };
-  P.withResolvers ??= function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-    return { promise, resolve, reject };
-  };
-  const AB = ArrayBuffer.prototype as unknown as { transferToFixedLength?: (n?: number) => ArrayBuffer };
-  AB.transferToFixedLength ??= function transferToFixedLength(this: ArrayBuffer, n = this.byteLength) {
-    return this.slice(0, n);
-  };
-}
-
-async function openPdf(data: Buffer) {
-  const lib = await loadPdfJs();
-  const dir = PDFJS_DIR();
-  // A copy: pdfjs transfers (detaches) the buffer it is given.
-  const task = lib.getDocument({
-    data: new Uint8Array(data),
-    // Nothing is fetched from the network; fonts a PDF does not embed come from pdfjs's own files.
-    standardFontDataUrl: path.join(dir, 'standard_fonts') + path.sep,
-    cMapUrl: path.join(dir, 'cmaps') + path.sep,
-    cMapPacked: true,
-    wasmUrl: path.join(dir, 'wasm') + path.sep,
-    verbosity: 0,
+function pdfJob(data: Buffer, job: PdfJob): Promise<Extract<PdfReply, { ok: true }>> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [], {
+      execArgv: [`--max-old-space-size=${PDF_JOB_LIMITS.heapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
+    let settled = false;
+    const settle = (reply: PdfReply | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      if (reply?.ok) resolve(reply);
+      else reject(new FlattenError('unreadable'));
+    };
+    const timer = setTimeout(() => settle(null), PDF_JOB_LIMITS.timeoutMs);
+    child.once('message', (reply) => settle(reply as PdfReply));
+    child.once('error', () => settle(null));
+    child.once('exit', () => settle(null));
+    child.send({ ...job, data: new Uint8Array(data) });
   });
-  const doc = await task.promise;
-  return { doc, close: () => task.destroy() };
 }
 
 /** The number of pages of a PDF or image (an image is one page); throws when the file cannot be read. */
 export async function countPages(data: Buffer, type: EvidenceType): Promise<number> {
   if (type !== 'application/pdf') return 1;
-  const { doc, close } = await openPdf(data);
-  try {
-    return doc.numPages;
-  } finally {
-    await close();
-  }
+  return (await pdfJob(data, { op: 'count' })).pageCount!;
 }
 
 /** A rendered page: its pixels on a canvas, and its size in PDF points (for an image, its pixels). */
@@ -100,27 +74,18 @@ async function decodeImage(data: Buffer, type: EvidenceType): Promise<RenderedPa
 }
 
 async function renderPdfPages(data: Buffer, pages: number[]): Promise<RenderedPage[]> {
-  const { doc, close } = await openPdf(data);
-  try {
-    const out: RenderedPage[] = [];
-    for (const n of pages) {
-      const page = await doc.getPage(n);
-      const base = page.getViewport({ scale: 1 });
-      // The long side at REDACTION_LIMITS.renderLongSide pixels: about 140 dpi for A4, enough to read a receipt.
-      const scale = REDACTION_LIMITS.renderLongSide / Math.max(base.width, base.height);
-      const viewport = page.getViewport({ scale });
-      const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
-      const ctx = canvas.getContext('2d');
-      ctx.fillStyle = '#ffffff';
-      ctx.fillRect(0, 0, canvas.width, canvas.height);
-      await page.render({ canvas: canvas as unknown as HTMLCanvasElement, canvasContext: ctx as unknown as CanvasRenderingContext2D, viewport }).promise;
-      page.cleanup();
-      out.push({ canvas, size: { width: base.width, height: base.height } });
-    }
-    return out;
-  } finally {
-    await close();
-  }
+  // The long side at REDACTION_LIMITS.renderLongSide pixels: about 140 dpi for A4, enough to read a receipt.
+  const reply = await pdfJob(data, { op: 'render', pages, longSide: REDACTION_LIMITS.renderLongSide });
+  return Promise.all(
+    reply.pages!.map(async ({ png, size }) => {
+      const image = new Image();
+      image.src = Buffer.from(png);
+      await image.decode();
+      const canvas = createCanvas(image.width, image.height);
+      canvas.getContext('2d').drawImage(image, 0, 0);
+      return { canvas, size };
+    }),
+  );
 }
 
 async function render(data: Buffer, type: EvidenceType, pages: number[]): Promise<RenderedPage[]> {

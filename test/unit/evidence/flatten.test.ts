@@ -3,9 +3,6 @@ import type { RedactionBox } from '../../../server/evidence/redaction.rules';
 import { pdfText } from '../../support/pdf-text';
 import { PDF_ID_AT, PDF_NAME_AT, PDF_PAGE, RECEIPT_ID_NUMBER, RECEIPT_NAME, changedShare, pixels, receiptPdf, receiptPng } from '../../support/receipts';
 
-// Jest's vm-modules linker now and then fails the native import() of pdfjs-dist with "reading 'identifier'" before any test code runs; a real failure still fails every try.
-jest.retryTimes(2);
-
 const inside = (b: RedactionBox, fx: number, fy: number) => fx >= b.x && fx <= b.x + b.w && fy >= b.y && fy <= b.y + b.h;
 /** A box around text written at `at` (points), a little larger than the glyphs. */
 const around = (at: { x: number; y: number; fontSize: number }, widthPt: number, covers: RedactionBox['covers']): RedactionBox => ({
@@ -102,5 +99,12 @@ describe('flattening a PDF with a text layer', () => {
     const copy = await flatten(three, 'application/pdf', 3, [{ ...nameBox, page: 2 }]);
     expect(await countPages(copy.data, 'application/pdf')).toBe(3);
     expect(pdfText(copy.data).text.trim()).toBe('');
+  });
+
+  it('calls a file that only looks like a PDF unreadable, and a truncated one too', async () => {
+    const garbage = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2048, 0x41)]);
+    await expect(countPages(garbage, 'application/pdf')).rejects.toEqual(new FlattenError('unreadable'));
+    const whole = await receiptPdf(1);
+    await expect(flatten(whole.subarray(0, 400), 'application/pdf', 1, [])).rejects.toEqual(new FlattenError('unreadable'));
   });
 });
