@@ -1,25 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { buildOfficialRoster, makeChild } from '../unit/children/roster-factory';
-import { accessibilityProblems, launchBrowser, logIn, screenshot, startServer, type RunningServer } from './support';
+import { accessibilityProblems, demoBrowser, logIn, screenshot } from './support';
 
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoBrowser();
 
 it('a caseworker imports a roster and submits a need, a supervisor approves it, and the public board shows it anonymized', async () => {
+  const { page, server } = demo;
   await logIn(page, server.url, 'director@carebridge.demo');
   await page.getByRole('link', { name: '儿童台账' }).first().click();
   await page.getByRole('link', { name: '花名册导入 / 导出' }).click();
@@ -77,7 +65,8 @@ it('a caseworker imports a roster and submits a need, a supervisor approves it, 
 });
 
 it('is usable by keyboard: the first Tab reaches the skip link, and the log-in form can be filled and sent without a mouse', async () => {
-  const fresh = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  const { page, server } = demo;
+  const fresh = await (await demo.browser.newContext({ locale: 'zh-CN' })).newPage();
   await fresh.goto(`${server.url}/login`);
   await fresh.keyboard.press('Tab');
   expect(await fresh.evaluate(() => document.activeElement?.textContent?.trim())).toBe('跳到正文');

@@ -1,21 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { accessibilityProblems, launchBrowser, logIn, screenshot, startServer, type RunningServer } from './support';
+import { accessibilityProblems, demoBrowser, logIn, screenshot } from './support';
 
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoBrowser();
 
 it('finance draws a box on a receipt, a second person confirms it, and the public report links the redacted copy', async () => {
+  const { page, server } = demo;
   await logIn(page, server.url, 'finance@carebridge.demo');
   // The account page lists the finance member's organization (li#org-<id>).
   const orgId = (await page.locator('li[id^="org-"]').first().getAttribute('id'))?.slice('org-'.length);

@@ -96,3 +96,21 @@ export async function logOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: '退出' }).click();
   await page.waitForURL((u) => !u.pathname.startsWith('/account'));
 }
+
+/**
+ * One demo server, one browser and one Chinese-locale page for a whole test file, started before
+ * its tests and stopped after them. Read the fields inside tests: they are set in `beforeAll`.
+ */
+export function demoBrowser(): { server: RunningServer; browser: Browser; page: Page } {
+  const session = {} as { server: RunningServer; browser: Browser; page: Page };
+  beforeAll(async () => {
+    session.server = await startServer();
+    session.browser = await launchBrowser();
+    session.page = await (await session.browser.newContext({ locale: 'zh-CN' })).newPage();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.server?.stop();
+  });
+  return session;
+}
