@@ -74,14 +74,15 @@ export function buildServices(deps: AppDeps) {
   const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, lockout: disclosureLockout, now: deps.now, projectGiftReceived: (id) => projectFunding.announce(id) });
   // Redactions ask the expenditures area which spending a receipt backs; expenditures list the redacted copies: the hook finds `expenditures` when called.
   const redactions = new RedactionsService({ db, evidence, audit, now: deps.now, ownerOf: (orgId, fileId) => expenditures.evidenceOwner(orgId, fileId) });
-  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, notifications, now: deps.now });
-  const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, lockout: disclosureLockout, audit, now: deps.now });
   const dashboard = new DashboardService({ db, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
   const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, disclosureLockout, funding: projectFunding, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
   const guardian = new GuardianService({ db, audit, cipher, evidence, now: deps.now });
   const helpRecords = new HelpRecordsService({ db, audit, cipher, needs, projects: helpProjects, logger: deps.logger, now: deps.now, consent: guardian, rematch: (scope) => matching.rematchFor(scope) });
   const matching = new MatchingService({ db, audit, needs, projects: helpProjects, help: helpRecords, notifications, logger: deps.logger, now: deps.now });
+  // Spending names the help records it served, so the money side comes after matching's help records.
+  const expenditures = new ExpendituresService({ db, ledger, evidence, projects, audit, accounts, redactions, helpRecords, notifications, now: deps.now });
+  const funds = new FundsService({ db, ledger, donations, expenditures, organizations, projects, lockout: disclosureLockout, audit, helpRecords, needs, now: deps.now });
   const roleDirectory = tableRoleDirectory(db);
   const vetting = new VettingService({ db, audit, now: deps.now });
   const pairings = new PairingsService({ db, audit, cipher, children, vetting, consent: guardian, notifications, now: deps.now });

@@ -7,6 +7,8 @@
  * | caseworker / admin of the org    | ChildRecordView: the whole record, decrypted (audited)      |
  * | caseworker list of the org       | ChildSummaryView: name, age, village, categories (audited)  |
  * | partners, volunteers, public     | PublicNeedView (needs/needs.projections.ts): no identity    |
+ * | donors (a gift's receipt)        | ServedNeedView: code, kind, published region — a part of it |
+ * | the spending's finance, approver | SpendingHelpRecord (matching): need code, kind, status      |
  */
 
 /** The identifying part of a child's record; stored only as one encrypted token. */

@@ -58,11 +58,11 @@ export async function seedMoney(deps: MoneyDemoDeps, ids: { charityId: string; f
     { projectId: null, category: 'administration' as const, amount: 300_00, payeeType: 'organization' as const, description: '项目执行的通讯和文印费用', days: 10 },
   ];
   for (const s of spending) {
-    const { id } = await deps.expenditures.record(finance, orgId, { projectId: s.projectId, category: s.category, spendingAmount: s.amount, spentOn: daysAgo(now, s.days), payeeType: s.payeeType, spendingDescription: s.description }, [demoEvidence(`发票-${s.days}`)], t);
+    const { id } = await deps.expenditures.record(finance, orgId, { projectId: s.projectId, category: s.category, spendingAmount: s.amount, spentOn: daysAgo(now, s.days), payeeType: s.payeeType, spendingDescription: s.description, helpRecordIds: [] }, [demoEvidence(`发票-${s.days}`)], t);
     await deps.expenditures.approve(approver, orgId, id, ids.password, t);
   }
   // One more waits for the second person, so the approval queue is not empty.
-  await deps.expenditures.record(finance, orgId, { projectId: project?.id ?? null, category: 'goods', spendingAmount: 900_00, spentOn: daysAgo(now, 2), payeeType: 'supplier', spendingDescription: '冬季御寒衣物 30 套' }, [demoEvidence('发票-冬衣')], t);
+  await deps.expenditures.record(finance, orgId, { projectId: project?.id ?? null, category: 'goods', spendingAmount: 900_00, spentOn: daysAgo(now, 2), payeeType: 'supplier', spendingDescription: '冬季御寒衣物 30 套', helpRecordIds: [] }, [demoEvidence('发票-冬衣')], t);
 
   if (project) {
     await deps.funds.publishDisclosure(finance, orgId, { disclosureKind: 'quarterly', projectId: project.id, periodStart: daysAgo(now, 90), periodEnd: daysAgo(now, 1), disclosureNote: '本季度收支情况及助学金发放说明。' });

@@ -16,7 +16,9 @@ const UPLOAD_PATHS = [/^\/org\/[^/]+\/gifts\/?$/, /^\/org\/[^/]+\/expenditures\/
 export function evidenceUpload(opts: { paths: RegExp[]; field: string; maxFiles: number } = { paths: UPLOAD_PATHS, field: 'evidence', maxFiles: EVIDENCE_LIMITS.maxFiles }): RequestHandler {
   const parse = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: EVIDENCE_LIMITS.maxBytes, files: opts.maxFiles, fields: 30, parts: 40 },
+    // A spending's form carries one field per help record it served (up to 50), so fields are many
+    // but small: 64 KB each is far above the longest text these forms take (4 000 characters).
+    limits: { fileSize: EVIDENCE_LIMITS.maxBytes, files: opts.maxFiles, fields: 80, fieldSize: 64 * 1024, parts: 90 },
     defParamCharset: 'utf8',
   }).array(opts.field, opts.maxFiles);
   return (req, res, next) => {

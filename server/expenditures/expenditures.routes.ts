@@ -14,8 +14,8 @@ export function expendituresRouter(services: Services) {
 
   const page = async (req: Request) => {
     const orgId = orgIdOf(req);
-    const [list, target] = await Promise.all([expenditures.forOrganization(req.viewer, orgId), donations.donationTarget(orgId, null, { forFinance: true })]);
-    return { title: req.t('expenditures.title'), orgId, expenditures: list, ...target, categories: EXPENSE_CATEGORIES, payeeTypes: PAYEE_TYPES };
+    const [list, target, helpRecordChoices] = await Promise.all([expenditures.forOrganization(req.viewer, orgId), donations.donationTarget(orgId, null, { forFinance: true }), expenditures.helpRecordChoices(req.viewer, orgId)]);
+    return { title: req.t('expenditures.title'), orgId, expenditures: list, ...target, helpRecordChoices, categories: EXPENSE_CATEGORIES, payeeTypes: PAYEE_TYPES };
   };
   const pageForm = form('expenditures/list', page);
 

@@ -1,6 +1,6 @@
 /**
- * Pure rules of spending: the ledger transaction a posted expenditure makes, the four-eyes rule
- * and the overspend rule. No I/O.
+ * Pure rules of spending: the ledger transaction a posted expenditure makes, the four-eyes rule,
+ * the overspend rule and which help records a spending may name. No I/O.
  */
 import { EXPENSE_CATEGORIES, accountName, type ExpenseCategory, type FundRef, type LedgerTransaction } from '../ledger/ledger.rules';
 
@@ -38,4 +38,16 @@ export function mayDecide(expenditure: { recordedBy: string }, deciderUserId: st
 /** A spending may not take more than its fund holds: gifts already received pay for it, never gifts hoped for. */
 export function overspends(balanceFen: number, amountFen: number): boolean {
   return amountFen > balanceFen;
+}
+
+/** How many help records one spending may name: a bound for the form, far above one project's places. */
+export const MAX_SERVED_HELP_RECORDS = 50;
+
+/**
+ * The help records a spending may not name: unknown ones and any of another project. Only a
+ * project's spending serves help records, and only its own project's: a general-fund spending
+ * names none (the general fund is not any project's help).
+ */
+export function helpRecordsOutside(projectId: string | null, named: readonly string[], places: ReadonlyMap<string, { projectId: string }>): string[] {
+  return named.filter((id) => projectId === null || places.get(id)?.projectId !== projectId);
 }

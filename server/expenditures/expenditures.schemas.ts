@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { optionalUuid, yuanInput } from '../lib/validate';
-import { EXPENSE_CATEGORIES, PAYEE_TYPES } from './expenditures.rules';
+import { many, optionalUuid, yuanInput } from '../lib/validate';
+import { EXPENSE_CATEGORIES, MAX_SERVED_HELP_RECORDS, PAYEE_TYPES } from './expenditures.rules';
 
 /** A spending as finance records it; it waits for a second person's approval. */
 export const expenditureSchema = z.object({
@@ -10,6 +10,10 @@ export const expenditureSchema = z.object({
   spentOn: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '@expenditures.date.format' }),
   payeeType: z.enum(PAYEE_TYPES),
   spendingDescription: z.string().trim().min(5).max(500),
+  /** The project's help records this spending served (optional); none means not tied to a specific need. */
+  helpRecordIds: many(z.uuid())
+    .pipe(z.array(z.uuid()).max(MAX_SERVED_HELP_RECORDS))
+    .transform((ids) => [...new Set(ids)]),
 });
 export type ExpenditureInput = z.infer<typeof expenditureSchema>;
 

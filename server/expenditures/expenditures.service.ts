@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client';
-import { expenditureEvidence, expenditures } from '../db/schema';
+import { expenditureEvidence, expenditureHelpRecords, expenditures } from '../db/schema';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { EvidenceService, UploadedFile } from '../evidence/evidence.service';
@@ -12,7 +12,9 @@ import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
 import { formatFen } from '../lib/money';
 import type { Translate } from '../lib/i18n';
-import { expenditureTransaction, mayDecide, overspends, type ExpenseCategory } from './expenditures.rules';
+import { fieldError } from '../lib/validate';
+import type { HelpRecordsService, SpendingHelpRecord } from '../matching/help-records.service';
+import { expenditureTransaction, helpRecordsOutside, mayDecide, overspends, type ExpenseCategory } from './expenditures.rules';
 import type { ExpenditureInput } from './expenditures.schemas';
 import type { Notifier } from '../notifications/notifications.service';
 
@@ -25,6 +27,8 @@ export interface ExpendituresDeps {
   accounts: AccountsService;
   /** Public receipts: the redacted copies of evidence files. */
   redactions: Pick<RedactionsService, 'publicReceipts' | 'statusOf'>;
+  /** The help records a project's spending may name as served (matching's). */
+  helpRecords: Pick<HelpRecordsService, 'forSpending'>;
   /** Tells approvers of spending to decide and recorders of the decision, after it committed. */
   notifications?: Notifier;
   now?: () => Date;
@@ -35,9 +39,12 @@ export const APPROVER_ROLES = ['finance', 'admin'] as const;
 
 type ExpenditureRow = typeof expenditures.$inferSelect;
 
+const SERVED_SLICE = 10_000;
+
 /** A posted spending as the public and the allocation of gifts see it: no payee, no evidence. */
 export interface PostedExpenditure {
   id: string;
+  organizationId: string;
   projectId: string | null;
   category: ExpenseCategory;
   amountFen: number;
@@ -61,6 +68,7 @@ async function lockedExpenditure(tx: Tx, organizationId: string, expenditureId: 
 
 const posted = (e: ExpenditureRow): PostedExpenditure => ({
   id: e.id,
+  organizationId: e.organizationId,
   projectId: e.projectId,
   category: e.category as ExpenseCategory,
   amountFen: e.amountFen,
@@ -81,12 +89,20 @@ export class ExpendituresService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Finance records a spending with its evidence files; refused at once when the fund cannot pay for it. */
+  /**
+   * Finance records a spending with its evidence files, and may name the help records of its
+   * project it served; refused at once when the fund cannot pay for it, or when a named help record
+   * is not the project's (nothing is saved).
+   */
   async record(viewer: Viewer, organizationId: string, input: ExpenditureInput, files: UploadedFile[], t: Translate): Promise<{ id: string }> {
     const { actor } = requireOrgRole(viewer, organizationId, ['finance']);
     if (input.projectId) {
       const project = (await this.deps.projects.find([input.projectId])).get(input.projectId);
       if (!project || project.organizationId !== organizationId || !isPublicProject(project)) throw new NotFoundError('project');
+    }
+    if (input.helpRecordIds.length) {
+      const places = new Map((await this.deps.helpRecords.forSpending({ helpRecordIds: input.helpRecordIds })).map((h) => [h.id, h]));
+      if (helpRecordsOutside(input.projectId, input.helpRecordIds, places).length) throw fieldError(t, 'helpRecordIds', input.projectId ? 'expenditures.help_records.other_project' : 'expenditures.help_records.general_fund');
     }
     this.deps.evidence.check(files, t);
     // Checked again, authoritatively, at approval; here it spares a second person approving the impossible.
@@ -99,7 +115,8 @@ export class ExpendituresService {
         .values({ organizationId, projectId: input.projectId, category: input.category, amountFen: input.spendingAmount, spentOn: input.spentOn, payeeType: input.payeeType, description: input.spendingDescription, recordedBy: actor.userId })
         .returning({ id: expenditures.id });
       await tx.insert(expenditureEvidence).values(stored.map((s) => ({ expenditureId: row.id, evidenceFileId: s.id })));
-      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.record', subjectType: 'expenditure', subjectId: row.id, detail: { amountFen: input.spendingAmount, category: input.category } }, tx);
+      if (input.helpRecordIds.length) await tx.insert(expenditureHelpRecords).values(input.helpRecordIds.map((helpRecordId) => ({ expenditureId: row.id, helpRecordId })));
+      await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'expenditure.record', subjectType: 'expenditure', subjectId: row.id, detail: { amountFen: input.spendingAmount, category: input.category, helpRecordIds: input.helpRecordIds } }, tx);
       return row;
     });
     await this.deps.notifications?.tell({ organizationId, roles: APPROVER_ROLES, exceptUserIds: [actor.userId] }, 'expenditure_to_approve', { amount: formatFen(input.spendingAmount) }, `/org/${organizationId}/expenditures`);
@@ -160,18 +177,64 @@ export class ExpendituresService {
     });
   }
 
-  /** An organization's spending for its finance and admins, newest first, with evidence file names and who may decide. */
+  /**
+   * An organization's spending for its finance and admins, newest first, with evidence file names,
+   * the help records each says it served (by need public code and kind: what the approver checks)
+   * and who may decide.
+   */
   async forOrganization(viewer: Viewer, organizationId: string, limit = 100) {
     const { actor } = requireOrgRole(viewer, organizationId, APPROVER_ROLES);
     const rows = await this.deps.db.select().from(expenditures).where(eq(expenditures.organizationId, organizationId)).orderBy(desc(expenditures.createdAt)).limit(limit);
     const links = rows.length ? await this.deps.db.select().from(expenditureEvidence).where(inArray(expenditureEvidence.expenditureId, rows.map((r) => r.id))) : [];
     const files = new Map((await this.deps.evidence.describe(this.deps.db, links.map((l) => l.evidenceFileId))).map((f) => [f.id, f]));
     const redaction = await this.deps.redactions.statusOf(links.map((l) => l.evidenceFileId));
+    const served = await this.servedBy(rows.map((r) => r.id));
+    const records = new Map((await this.deps.helpRecords.forSpending({ helpRecordIds: [...new Set([...served.values()].flat())] })).map((h) => [h.id, h]));
     return rows.map((e) => ({
       ...e,
       evidence: links.filter((l) => l.expenditureId === e.id).map((l) => ({ ...files.get(l.evidenceFileId)!, redaction: redaction.get(l.evidenceFileId) ?? null })),
+      served: (served.get(e.id) ?? []).map((id) => records.get(id)!),
       mayDecide: e.status === 'pending' && mayDecide(e, actor.userId),
     }));
+  }
+
+  /**
+   * The help records finance may name when recording a spending: those of each of the
+   * organization's public projects, by need public code and kind only — never the child.
+   */
+  async helpRecordChoices(viewer: Viewer, organizationId: string): Promise<Array<{ project: { id: string; title: string }; records: SpendingHelpRecord[] }>> {
+    // The spending page's audience: finance records, admins and finance approve (and check what was named).
+    requireOrgRole(viewer, organizationId, APPROVER_ROLES);
+    const projects = (await this.deps.projects.forOrganization(organizationId)).filter(isPublicProject);
+    const records = await this.deps.helpRecords.forSpending({ projectIds: projects.map((p) => p.id) });
+    return projects.map((p) => ({ project: { id: p.id, title: p.title }, records: records.filter((r) => r.projectId === p.id) })).filter((g) => g.records.length > 0);
+  }
+
+  /** The help records each of these spendings named as served, by spending id (a spending naming none is absent). */
+  async servedBy(expenditureIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    // In slices: a fund's whole spending can be asked for at once, and a statement takes at most 65 535 parameters.
+    for (let i = 0; i < expenditureIds.length; i += SERVED_SLICE) {
+      const rows = await this.deps.db
+        .select()
+        .from(expenditureHelpRecords)
+        .where(inArray(expenditureHelpRecords.expenditureId, expenditureIds.slice(i, i + SERVED_SLICE)))
+        .orderBy(asc(expenditureHelpRecords.helpRecordId));
+      for (const r of rows) out.set(r.expenditureId, [...(out.get(r.expenditureId) ?? []), r.helpRecordId]);
+    }
+    return out;
+  }
+
+  /** Posted spending that named any of these help records as served, oldest first. */
+  async postedServing(helpRecordIds: readonly string[]): Promise<PostedExpenditure[]> {
+    if (helpRecordIds.length === 0) return [];
+    const serving = this.deps.db.select({ id: expenditureHelpRecords.expenditureId }).from(expenditureHelpRecords).where(inArray(expenditureHelpRecords.helpRecordId, [...helpRecordIds]));
+    const rows = await this.deps.db
+      .select()
+      .from(expenditures)
+      .where(and(inArray(expenditures.id, serving), eq(expenditures.status, 'posted')))
+      .orderBy(asc(expenditures.postedAt), asc(expenditures.id));
+    return rows.map(posted);
   }
 
   /** Posted spending of one fund (a project, or the general fund for null), oldest first: what gifts were allocated to. */

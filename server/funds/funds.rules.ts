@@ -1,8 +1,9 @@
 /**
  * Pure rules of fund-use reports: shares, disclosure deadlines per project and per organization,
- * and the report's chart (inline SVG) and CSV. No I/O.
+ * the report's chart (inline SVG) and CSV, and what reached a need through the allocation of gifts.
+ * No I/O.
  */
-import { EXPENSE_CATEGORIES, disclosureStatus, type DisclosureStatus, type ExpenseCategory } from '../ledger/ledger.rules';
+import { EXPENSE_CATEGORIES, disclosureStatus, type DisclosureStatus, type ExpenditureFunding, type ExpenseCategory } from '../ledger/ledger.rules';
 
 export const DISCLOSURE_KINDS = ['quarterly', 'final', 'leftover', 'annual', 'correction'] as const;
 export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
@@ -215,4 +216,42 @@ export function figureChanges(before: Record<string, unknown>, after: Record<str
   const rank = (k: string) => (FIGURE_ORDER.indexOf(k) + 1 || FIGURE_ORDER.length + 1);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0));
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ figure: k, unit: unitOf(k), before: a.get(k) ?? null, after: b.get(k) ?? null }));
+}
+
+/**
+ * `amountFen` in `n` equal shares of whole fen that add up to it: the odd fen go to the first
+ * shares, one each.
+ */
+export function equalShares(amountFen: number, n: number): number[] {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`cannot share among ${n}`);
+  const base = Math.floor(amountFen / n);
+  const odd = amountFen - base * n;
+  return Array.from({ length: n }, (_, i) => base + (i < odd ? 1 : 0));
+}
+
+/** What gifts brought one need through the spending tied to it: how many gifts, and how many fen. */
+export interface HelpReceived {
+  giftCount: number;
+  fen: number;
+}
+
+/**
+ * What reached one need through the first-in first-out allocation of its funds: the gifts that
+ * paid for posted spending tied to it (each gift counted once however many such spendings it
+ * paid for), and the fen gifts paid for that spending. A spending that served several needs counts
+ * in equal shares of what gifts paid for it (`equalShares`, needs in id order), so the needs'
+ * shares of a spending add up to it and nothing is counted twice. Spending no gift paid for
+ * (an overdrawn fund) brings nothing. `served`: the distinct needs each spending served.
+ */
+export function helpReceived(funding: readonly ExpenditureFunding[], served: ReadonlyMap<string, readonly string[]>, needId: string): HelpReceived {
+  const gifts = new Set<string>();
+  let fen = 0;
+  for (const e of funding) {
+    const needs = [...new Set(served.get(e.expenditureId) ?? [])].sort();
+    const at = needs.indexOf(needId);
+    if (at < 0) continue;
+    fen += equalShares(e.fundedFen, needs.length)[at];
+    for (const g of e.fundedBy) if (g.amountFen > 0) gifts.add(g.giftId);
+  }
+  return { giftCount: gifts.size, fen };
 }

@@ -5,12 +5,15 @@ import type { AuditService } from '../audit/audit.service';
 import { chinaDate } from '../children/id-number.rules';
 import type { DonationsService, PublicGift } from '../donations/donations.service';
 import type { ExpendituresService, PostedExpenditure, PublicExpenditure } from '../expenditures/expenditures.service';
-import { allocateFifo, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
+import { allocateFifo, type Allocation, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
 import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.service';
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { annualReportStatus, categoryBreakdown, disclosureHistory, disclosureNotice, type FigureChange, giftLockout, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind } from './funds.rules';
+import type { HelpRecordsService } from '../matching/help-records.service';
+import type { NeedsService } from '../needs/needs.service';
+import type { ServedNeedView } from '../needs/needs.projections';
+import { annualReportStatus, categoryBreakdown, disclosureHistory, disclosureNotice, type FigureChange, giftLockout, helpReceived, projectDisclosureStatus, shareBp, type AnnualStatus, type DisclosureKind, type HelpReceived } from './funds.rules';
 import type { DisclosureInput } from './funds.schemas';
 import type { DisclosureFiling } from './funds.export';
 import type { DisclosureLockout } from './disclosure-lockout';
@@ -26,6 +29,10 @@ export interface FundsDeps {
   projects: ProjectDirectory;
   lockout: DisclosureLockout;
   audit: AuditService;
+  /** Which need each help record a spending named is for (matching's). */
+  helpRecords: Pick<HelpRecordsService, 'forSpending'>;
+  /** What the public sees of those needs. */
+  needs: Pick<NeedsService, 'servedViews' | 'listedNeedId'>;
   now?: () => Date;
 }
 
@@ -77,12 +84,24 @@ export interface FundReport {
   recentGifts: PublicGift[];
 }
 
-/** Where one gift went: the expenditures it paid for and what of it is unspent. */
+/** The needs one spending served, as the public may see them; none and none withdrawn: not tied to a specific need. */
+export interface ServedNeeds {
+  needs: ServedNeedView[];
+  /** Needs it served that were withdrawn since: counted, not shown. */
+  withdrawn: number;
+}
+
+/** Where one gift went: the expenditures it paid for (each with the needs it served) and what of it is unspent. */
 export interface GiftUse {
   spentFen: number;
   unspentFen: number;
   refundedFen: number;
-  payments: Array<{ amountFen: number; expenditure: PostedExpenditure }>;
+  payments: Array<{ amountFen: number; expenditure: PostedExpenditure; served: ServedNeeds }>;
+}
+
+/** A need's "help received" on its public page: gifts and fen that reached it, and the projects that helped it — never who gave. */
+export interface NeedHelp extends HelpReceived {
+  projects: Array<{ id: string; title: string }>;
 }
 
 /**
@@ -280,13 +299,15 @@ export class FundsService {
 
   /** Where each gift of one fund went: FIFO allocation of the fund's received gifts to its posted spending. */
   async allocation(organizationId: string, projectId: string | null): Promise<Map<string, GiftUse>> {
+    const { allocated, spending } = await this.fundAllocation(organizationId, projectId);
+    const served = await this.servedNeeds(paidFor(allocated.gifts));
+    return new Map(allocated.gifts.map((g) => [g.giftId, giftUse(g, spending, served)]));
+  }
+
+  /** FIFO allocation of one fund's received gifts to its posted spending, with that spending by id. */
+  private async fundAllocation(organizationId: string, projectId: string | null): Promise<{ allocated: Allocation; spending: Map<string, PostedExpenditure> }> {
     const [gifts, spending] = await Promise.all([this.deps.donations.giftsForAllocation(organizationId, projectId), this.deps.expenditures.postedForFund(organizationId, projectId)]);
-    const byId = new Map(spending.map((e) => [e.id, e]));
-    const { gifts: allocated } = allocateFifo(
-      gifts,
-      spending.map((e) => ({ id: e.id, projectId: e.projectId, postedAt: e.postedAt, amountFen: e.amountFen, category: e.category })),
-    );
-    return new Map(allocated.map((g) => [g.giftId, giftUse(g, byId)]));
+    return { allocated: allocateFifo(gifts, spending.map(fifoSpending)), spending: new Map(spending.map((e) => [e.id, e])) };
   }
 
   /**
@@ -299,8 +320,49 @@ export class FundsService {
     const [before, spending] = await Promise.all([this.deps.donations.keptBefore({ ...gift, receivedAt: gift.receivedAt }), this.deps.expenditures.postedForFund(gift.organizationId, gift.projectId)]);
     const gifts = [{ id: gift.id, projectId: gift.projectId, receivedAt: gift.receivedAt, amountFen: gift.amountFen, refundedFen: gift.refundedFen + gift.disputedFen }];
     if (before > 0) gifts.unshift({ id: '', projectId: gift.projectId, receivedAt: new Date(0), amountFen: before, refundedFen: 0 });
-    const { gifts: allocated } = allocateFifo(gifts, spending.map((e) => ({ id: e.id, projectId: e.projectId, postedAt: e.postedAt, amountFen: e.amountFen, category: e.category })));
-    return giftUse(allocated.find((g) => g.giftId === gift.id)!, new Map(spending.map((e) => [e.id, e])));
+    const own = allocateFifo(gifts, spending.map(fifoSpending)).gifts.find((g) => g.giftId === gift.id)!;
+    return giftUse(own, new Map(spending.map((e) => [e.id, e])), await this.servedNeeds(paidFor([own])));
+  }
+
+  /** The needs each spending served, by need id, through the help records it named; a spending naming none is absent. */
+  private async needsServedBy(expenditureIds: readonly string[]): Promise<Map<string, string[]>> {
+    const links = await this.deps.expenditures.servedBy(expenditureIds);
+    const needOf = new Map((await this.deps.helpRecords.forSpending({ helpRecordIds: [...new Set([...links.values()].flat())] })).map((h) => [h.id, h.needId]));
+    return new Map([...links].map(([id, records]) => [id, [...new Set(records.map((r) => needOf.get(r)!))]]));
+  }
+
+  /** What the public sees of the needs each spending served (`ServedNeedView`, by public code). */
+  private async servedNeeds(expenditureIds: readonly string[]): Promise<Map<string, ServedNeeds>> {
+    const served = await this.needsServedBy(expenditureIds);
+    const views = await this.deps.needs.servedViews([...new Set([...served.values()].flat())]);
+    return new Map(
+      expenditureIds.map((id) => {
+        const needIds = served.get(id) ?? [];
+        const shown = needIds.flatMap((n) => views.get(n) ?? []).sort((a, b) => a.publicCode.localeCompare(b.publicCode));
+        return [id, { needs: shown, withdrawn: needIds.length - shown.length }];
+      }),
+    );
+  }
+
+  /**
+   * A listed need's "help received": the gifts whose FIFO allocation paid for posted spending
+   * tied to it and the fen that reached it (`helpReceived`: a spending serving several needs counts
+   * in equal shares), and the public projects with help records for it. Counts only, never a donor.
+   */
+  async needHelp(publicCode: string): Promise<NeedHelp> {
+    const needId = await this.deps.needs.listedNeedId(publicCode);
+    const records = await this.deps.helpRecords.forSpending({ needId });
+    const [directory, spending] = await Promise.all([this.deps.projects.find([...new Set(records.map((r) => r.projectId))]), this.deps.expenditures.postedServing(records.map((r) => r.id))]);
+    const projects = [...directory.values()].filter(isPublicProject).map((p) => ({ id: p.id, title: p.title }));
+    const served = await this.needsServedBy(spending.map((e) => e.id));
+    const wanted = new Set(spending.map((e) => e.id));
+    const funding = [];
+    // One fund at a time: PGlite has one connection, and a need is helped by few projects.
+    for (const fund of new Map(spending.map((e) => [`${e.organizationId}:${e.projectId}`, e])).values()) {
+      const { allocated } = await this.fundAllocation(fund.organizationId, fund.projectId);
+      funding.push(...allocated.expenditures.filter((e) => wanted.has(e.expenditureId)));
+    }
+    return { ...helpReceived(funding, served, needId), projects: projects.sort((a, b) => a.title.localeCompare(b.title, 'zh-CN')) };
   }
 
   /** A gift's public receipt: the gift, who received it, and — once received — what it paid for and what is unspent. */
@@ -339,9 +401,16 @@ export class FundsService {
   }
 }
 
-function giftUse(g: GiftAllocation, expenditures: Map<string, PostedExpenditure>): GiftUse {
-  return { spentFen: g.spentFen, unspentFen: g.unspentFen, refundedFen: g.refundedFen, payments: g.payments.map((p) => ({ amountFen: p.amountFen, expenditure: expenditures.get(p.expenditureId)! })) };
+const NOT_TIED: ServedNeeds = { needs: [], withdrawn: 0 };
+
+function giftUse(g: GiftAllocation, expenditures: Map<string, PostedExpenditure>, served: Map<string, ServedNeeds>): GiftUse {
+  return { spentFen: g.spentFen, unspentFen: g.unspentFen, refundedFen: g.refundedFen, payments: g.payments.map((p) => ({ amountFen: p.amountFen, expenditure: expenditures.get(p.expenditureId)!, served: served.get(p.expenditureId) ?? NOT_TIED })) };
 }
+
+/** The spending these gifts paid some of, each once. */
+const paidFor = (gifts: readonly GiftAllocation[]): string[] => [...new Set(gifts.flatMap((g) => g.payments.map((p) => p.expenditureId)))];
+
+const fifoSpending = (e: PostedExpenditure) => ({ id: e.id, projectId: e.projectId, postedAt: e.postedAt, amountFen: e.amountFen, category: e.category });
 
 function emptyFigures(): FundFigures {
   return { donationsFen: 0, refundsFen: 0, disputesFen: 0, feesFen: 0, spentFen: 0, heldFen: 0, spentByCategory: { goods: 0, school_aid: 0, medical: 0, psychological: 0, activities: 0, administration: 0 } };

@@ -62,6 +62,9 @@ export function yuanInput(messageKey: string) {
     });
 }
 
+/** A form field that may come as one value or several (checkboxes), or not at all. */
+export const many = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+
 /** An optional id from a form: empty means none (null). */
 export const optionalUuid = z.preprocess((v) => (v === '' || v === undefined || v === null ? null : v), z.uuid().nullable());
 

@@ -71,6 +71,17 @@ export interface OrganizationEvaluation {
   averageDaysToStart: number | null;
 }
 
+/** A help record as the money side names it (what a spending served): its project and need, the need's public code and kind — never the child. */
+export interface SpendingHelpRecord {
+  id: string;
+  projectId: string;
+  needId: string;
+  /** null once the need was withdrawn: its public row is gone. */
+  publicCode: string | null;
+  kind: string;
+  status: string;
+}
+
 const RECORDS_SHOWN = 200;
 
 export class HelpRecordsService {
@@ -226,6 +237,22 @@ export class HelpRecordsService {
     });
     records.sort((a, b) => Number(b.status === 'in_progress') - Number(a.status === 'in_progress') || Number(b.overdue) - Number(a.overdue));
     return { records, overdueCount: records.filter((r) => r.overdue).length };
+  }
+
+  /**
+   * Help records as the money side names them, by their projects, their ids or their need: which
+   * project and need, the need's public code and kind, the status — never who the child is.
+   * In progress first, then by public code.
+   */
+  async forSpending(scope: { projectIds: readonly string[] } | { helpRecordIds: readonly string[] } | { needId: string }): Promise<SpendingHelpRecord[]> {
+    const where = 'needId' in scope ? eq(helpRecords.needId, scope.needId) : 'projectIds' in scope ? (scope.projectIds.length ? inArray(helpRecords.projectId, [...scope.projectIds]) : undefined) : scope.helpRecordIds.length ? inArray(helpRecords.id, [...scope.helpRecordIds]) : undefined;
+    if (!where) return [];
+    return this.deps.db
+      .select({ id: helpRecords.id, projectId: helpRecords.projectId, needId: helpRecords.needId, publicCode: publishedNeeds.publicCode, kind: helpRecords.kind, status: helpRecords.status })
+      .from(helpRecords)
+      .leftJoin(publishedNeeds, eq(publishedNeeds.needId, helpRecords.needId))
+      .where(where)
+      .orderBy(sql`${helpRecords.status} = 'in_progress' desc`, asc(publishedNeeds.publicCode), asc(helpRecords.id));
   }
 
   /**

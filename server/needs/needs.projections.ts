@@ -20,6 +20,21 @@ export interface PublicNeedView {
   publishedAt: Date;
 }
 
+/**
+ * A need as the public trace of money shows it (a gift's receipt: the needs a spending it paid
+ * for served): public code, kind and the region it is published under (county or coarser, as on
+ * the board) — a part of `PublicNeedView`, never more, so no description, age, sex or class.
+ * A need no longer on the board (met, held back) keeps its code and kind, with no region.
+ */
+export interface ServedNeedView {
+  publicCode: string;
+  kind: string;
+  /** Empty when the need is not on the board. */
+  regionName: string;
+  /** On the board now: its public page opens. */
+  listed: boolean;
+}
+
 /** The caseworker's view of a need of their own organization (the child is shown by the record page). */
 export interface CaseworkerNeedView {
   id: string;

@@ -19,7 +19,7 @@ const filtersSchema = z.object({
 
 export function needsRouter(services: Services) {
   const r = Router();
-  const { needs } = services;
+  const { needs, funds } = services;
 
   r.get('/needs', async (req, res) => {
     const filters = filtersSchema.parse({ ...req.query, childClass: req.query.class || undefined, ageBand: req.query.age || undefined, urgency: req.query.urgency || undefined, kind: req.query.kind || undefined, region: req.query.region || undefined });
@@ -65,8 +65,8 @@ export function needsRouter(services: Services) {
   });
 
   r.get('/needs/:code', async (req, res) => {
-    const need = await needs.byPublicCode(req.params.code);
-    res.render('needs/show', { title: `${req.t('needs.show.title')} ${need.publicCode}`, need });
+    const [need, help] = await Promise.all([needs.byPublicCode(req.params.code), funds.needHelp(req.params.code)]);
+    res.render('needs/show', { title: `${req.t('needs.show.title')} ${need.publicCode}`, need, help });
   });
 
   return r;

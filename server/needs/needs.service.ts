@@ -13,7 +13,7 @@ import type { NeedInput } from '../children/children.schemas';
 import { anonymizePopulation, ageInYears, chooseGeneralization, type PublicationRecord } from './publication.rules';
 import { findPii, redactPreview, type PiiSpan } from './scrub.rules';
 import { canTransition, isBeingHelped, isPublicCodeShape, mayDecideReview, NEED_APPROVER_ROLES, needDescriptionContext, newPublicCode, PUBLIC_STATUSES, type NeedStatus, type ReviewKind } from './needs.rules';
-import type { CaseworkerNeedView, NeedReviewView, PublicNeedView, TuplePreview } from './needs.projections';
+import type { CaseworkerNeedView, NeedReviewView, PublicNeedView, ServedNeedView, TuplePreview } from './needs.projections';
 import type { RealtimeHub } from '../realtime/hub';
 import type { Logger } from '../lib/logger';
 
@@ -50,6 +50,12 @@ export interface BoardFilters {
 
 const BOARD_PAGE = 20;
 const QUEUE_PAGE = 20;
+
+/** The board's need with this public code (any case); a string that cannot be a code finds nothing. */
+function listedByCode(code: string): SQL {
+  if (!isPublicCodeShape(code)) throw new NotFoundError('need');
+  return and(eq(publishedNeeds.publicCode, code.toUpperCase()), eq(publishedNeeds.visible, true))!;
+}
 
 type NeedRow = typeof needs.$inferSelect;
 type ReviewRow = typeof needReviews.$inferSelect;
@@ -483,14 +489,29 @@ export class NeedsService {
     });
   }
 
+  /**
+   * What the trace of money shows of needs (`ServedNeedView`), by need id: code, kind and the
+   * published region only. A withdrawn need has no public row and is absent from the map.
+   */
+  async servedViews(needIds: readonly string[]): Promise<Map<string, ServedNeedView>> {
+    if (needIds.length === 0) return new Map();
+    const rows = await this.deps.db
+      .select({ needId: publishedNeeds.needId, publicCode: publishedNeeds.publicCode, kind: publishedNeeds.kind, regionCode: publishedNeeds.regionCode, visible: publishedNeeds.visible })
+      .from(publishedNeeds)
+      .where(inArray(publishedNeeds.needId, [...needIds]));
+    return new Map(rows.map((r) => [r.needId, { publicCode: r.publicCode, kind: r.kind, regionName: r.visible && r.regionCode ? fullName(r.regionCode) : '', listed: r.visible }]));
+  }
+
+  /** The need behind a public code on the board, for what other areas show on its page; held-back or withdrawn needs are not found. */
+  async listedNeedId(code: string): Promise<string> {
+    const [row] = await this.deps.db.select({ needId: publishedNeeds.needId }).from(publishedNeeds).where(listedByCode(code));
+    if (!row) throw new NotFoundError('need');
+    return row.needId;
+  }
+
   /** One published need by its public code; held-back or withdrawn needs are not found. */
   async byPublicCode(code: string): Promise<PublicNeedView> {
-    if (!isPublicCodeShape(code)) throw new NotFoundError('need');
-    const [row] = await this.deps.db
-      .select({ p: publishedNeeds, status: needs.status })
-      .from(publishedNeeds)
-      .innerJoin(needs, eq(needs.id, publishedNeeds.needId))
-      .where(and(eq(publishedNeeds.publicCode, code.toUpperCase()), eq(publishedNeeds.visible, true)));
+    const [row] = await this.deps.db.select({ p: publishedNeeds, status: needs.status }).from(publishedNeeds).innerJoin(needs, eq(needs.id, publishedNeeds.needId)).where(listedByCode(code));
     if (!row) throw new NotFoundError('need');
     return this.toPublic(row.p, row.status);
   }

@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { NEED_KINDS } from '../needs/needs.rules';
 import { canonicalRegionCode, isValidRegionCode } from '../lib/regions';
-import { yuanInput } from '../lib/validate';
+import { many, yuanInput } from '../lib/validate';
 import { ROLE_KINDS } from './projects.rules';
-
-/** A form field that may come as one value or several (checkboxes), or not at all. */
-const many = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
 
 const day = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '@projects.date.format' });
 const optionalYuan = z

@@ -37,12 +37,12 @@ export async function startMoneyApp(opts: { projects: FundedProject[]; config?: 
 export const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6300010000050001' + '0d0a2db40000000049454e44ae426082', 'hex');
 export const PDF_BYTES = Buffer.from('%PDF-1.4\n% receipt\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
-/** Posts a multipart form as a browser does (with the CSRF token from the page at `url`), files in the `evidence` field. */
-export async function postMultipart(b: Browser, url: string, fields: Record<string, string>, files: Array<{ name: string; data: Buffer }>) {
+/** Posts a multipart form as a browser does (with the CSRF token from the page at `url`), files in the `evidence` field; a list is a field sent once per value (checkboxes). */
+export async function postMultipart(b: Browser, url: string, fields: Record<string, string | string[]>, files: Array<{ name: string; data: Buffer }>) {
   const page = await b.get(url);
   const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
   let req = b.agent.post(url).field('_csrf', token);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+  for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) req = req.field(k, one);
   for (const f of files) req = req.attach('evidence', f.data, f.name);
   return req;
 }

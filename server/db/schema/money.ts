@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './accounts';
 import { organizations } from './organizations';
+import { helpRecords } from './projects';
 
 /**
  * The money side: gifts, payment-provider events, expenditures with their evidence, the
@@ -135,6 +136,21 @@ export const expenditureEvidence = pgTable(
     evidenceFileId: uuid('evidence_file_id').notNull().references(() => evidenceFiles.id),
   },
   (t) => [uniqueIndex('expenditure_evidence_pk').on(t.expenditureId, t.evidenceFileId)],
+);
+
+/**
+ * The help a spending served (need-level traceability): finance names some of its project's help
+ * records when recording it, and gifts reach those needs through the spending. A spending naming
+ * none is shown as not tied to a specific need — never spread over the project's needs. A help
+ * record referenced here is never deleted from under a public trace (no cascade on that side).
+ */
+export const expenditureHelpRecords = pgTable(
+  'expenditure_help_records',
+  {
+    expenditureId: uuid('expenditure_id').notNull().references(() => expenditures.id, { onDelete: 'cascade' }),
+    helpRecordId: uuid('help_record_id').notNull().references(() => helpRecords.id),
+  },
+  (t) => [uniqueIndex('expenditure_help_records_pk').on(t.expenditureId, t.helpRecordId), index('expenditure_help_records_help_idx').on(t.helpRecordId)],
 );
 
 /**
