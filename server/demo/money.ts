@@ -3,6 +3,7 @@ import type { DonationsService } from '../donations/donations.service';
 import type { ExpendituresService } from '../expenditures/expenditures.service';
 import type { FundsService } from '../funds/funds.service';
 import { translator } from '../lib/i18n';
+import type { DemoHelp } from './help';
 
 /** What the money demo uses: the real services, so the demo's ledger is sealed and verifiable like any other. */
 export interface MoneyDemoDeps {
@@ -24,10 +25,10 @@ const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_
 /**
  * The charity's money in the demo: offline gifts to its general fund and its first open project,
  * a donor's pledge, spending recorded by finance and approved by the charity's admin (four-eyes),
- * and a quarterly disclosure — so the transparency page, the fund-use reports and a gift's
+ * the tutoring materials tied to the help already running, and a quarterly disclosure — so the transparency page, the fund-use reports and a gift's
  * "where it went" all have something to show on first start.
  */
-export async function seedMoney(deps: MoneyDemoDeps, ids: { charityId: string; financeUserId: string; approverUserId: string; donorUserId: string; password: string }, now = new Date()): Promise<void> {
+export async function seedMoney(deps: MoneyDemoDeps, ids: { charityId: string; financeUserId: string; approverUserId: string; donorUserId: string; password: string; help?: DemoHelp | null }, now = new Date()): Promise<void> {
   const t = translator('zh-CN');
   const [finance, approver, donor] = await Promise.all([deps.accounts.loadActor(ids.financeUserId), deps.accounts.loadActor(ids.approverUserId), deps.accounts.loadActor(ids.donorUserId)]);
   if (!finance || !approver || !donor) throw new Error('demo money: accounts missing');
@@ -54,11 +55,13 @@ export async function seedMoney(deps: MoneyDemoDeps, ids: { charityId: string; f
 
   const spending = [
     { projectId: project?.id ?? null, category: 'school_aid' as const, amount: 6_000_00, payeeType: 'school' as const, description: '春季学期助学金：10 名初中生的住宿费和学习用品', days: 30 },
-    { projectId: project?.id ?? null, category: 'activities' as const, amount: 1_500_00, payeeType: 'supplier' as const, description: '志愿者交通和辅导教材', days: 15 },
+    { projectId: project?.id ?? null, category: 'activities' as const, amount: 1_500_00, payeeType: 'supplier' as const, description: '志愿者交通和辅导教材', days: 5, served: true },
     { projectId: null, category: 'administration' as const, amount: 300_00, payeeType: 'organization' as const, description: '项目执行的通讯和文印费用', days: 10 },
   ];
+  const running = ids.help && project && ids.help.projectId === project.id ? ids.help.helpRecordIds : [];
   for (const s of spending) {
-    const { id } = await deps.expenditures.record(finance, orgId, { projectId: s.projectId, category: s.category, spendingAmount: s.amount, spentOn: daysAgo(now, s.days), payeeType: s.payeeType, spendingDescription: s.description, helpRecordIds: [] }, [demoEvidence(`发票-${s.days}`)], t);
+    const helpRecordIds = 'served' in s ? running : [];
+    const { id } = await deps.expenditures.record(finance, orgId, { projectId: s.projectId, category: s.category, spendingAmount: s.amount, spentOn: daysAgo(now, s.days), payeeType: s.payeeType, spendingDescription: s.description, helpRecordIds }, [demoEvidence(`发票-${s.days}`)], t);
     await deps.expenditures.approve(approver, orgId, id, ids.password, t);
   }
   // One more waits for the second person, so the approval queue is not empty.

@@ -4,6 +4,7 @@ import type { NeedsService } from '../needs/needs.service';
 import { seedChildren } from './county';
 import { seedProjects } from './projects';
 import { seedMoney, type MoneyDemoDeps } from './money';
+import { seedHelp, type DemoHelp } from './help';
 import type { MatchingService } from '../matching/matching.service';
 import { seedVolunteers, type VolunteerDemoDeps } from './volunteers';
 import { memberships, organizations, users } from '../db/schema';
@@ -87,7 +88,14 @@ export async function seedDemo(deps: { db: Database; children: ChildrenService; 
     await seedProjects(db, deps.matching, { charityId: ids.orgIds.get('charity')!, enterpriseId: ids.orgIds.get('enterprise')!, charityUserId: user('charity@carebridge.demo'), enterpriseUserId: user('enterprise@carebridge.demo'), adminUserId: user('admin@carebridge.demo') });
   }
   if (deps.money) {
-    await seedMoney(deps.money, { charityId: ids.orgIds.get('charity')!, financeUserId: ids.userIds.get('finance@carebridge.demo')!, approverUserId: ids.userIds.get('charity@carebridge.demo')!, donorUserId: ids.userIds.get('donor@carebridge.demo')!, password: DEMO_PASSWORD });
+    // The first of the charity's projects takes its money and, when matching ran, its first running help.
+    const charityId = ids.orgIds.get('charity')!;
+    const [project] = (await deps.money.donations.donationTarget(charityId, null)).projects;
+    let help: DemoHelp | null = null;
+    if (deps.matching && deps.volunteers && project) {
+      help = await seedHelp(db, { accounts: deps.money.accounts, matching: deps.matching, guardian: deps.volunteers.guardian }, { charityId, charityUserId: ids.userIds.get('charity@carebridge.demo')!, projectId: project.id });
+    }
+    await seedMoney(deps.money, { help, charityId: ids.orgIds.get('charity')!, financeUserId: ids.userIds.get('finance@carebridge.demo')!, approverUserId: ids.userIds.get('charity@carebridge.demo')!, donorUserId: ids.userIds.get('donor@carebridge.demo')!, password: DEMO_PASSWORD });
   }
   if (deps.volunteers) {
     await seedVolunteers(db, deps.volunteers, { volunteerId: ids.userIds.get('volunteer@carebridge.demo')!, charityId: ids.orgIds.get('charity')!, coordinatorId: ids.userIds.get('staff@carebridge.demo')!, caseworkerId: ids.userIds.get('charity@carebridge.demo')! });
