@@ -886,7 +886,7 @@ function find(parent: Int32Array, x: number): number {
 }
 
 /** Components over standing needs (0..N-1) and projects (N..N+P-1): the smallest need index names each. */
-function components(g: EligibilityGraph, stands: Uint8Array): Map<number, { needs: number[]; projects: number[] }> {
+function components(g: EligibilityGraph, stands: Uint8Array): Components {
   const N = g.needCount;
   const parent = new Int32Array(N + g.projectCount);
   for (let k = 0; k < parent.length; k++) parent[k] = k;
@@ -1267,14 +1267,21 @@ function assemble(g: EligibilityGraph, a: Assignment, duplicateOf: Uint8Array): 
   return { proposals, unmatched };
 }
 
-/** The optimal proposals for an eligibility graph (objective and method in the module doc). */
-export function solveMatches(g: EligibilityGraph): MatchResult {
+type Components = Map<number, { needs: number[]; projects: number[] }>;
+
+function solveGraph(g: EligibilityGraph): { result: MatchResult; comps: Components } {
   const { stands, duplicateOf } = standingNeeds(g);
   const a = stageA(g, stands);
   // Stage B runs per component, numbering only that component's nodes: its result then depends
   // on nothing outside it, which is what makes an incremental re-solve equal a full one.
-  for (const comp of components(g, stands).values()) stageB(g, comp, a);
-  return assemble(g, a, duplicateOf);
+  const comps = components(g, stands);
+  for (const comp of comps.values()) stageB(g, comp, a);
+  return { result: assemble(g, a, duplicateOf), comps };
+}
+
+/** The optimal proposals for an eligibility graph (objective and method in the module doc). */
+export function solveMatches(g: EligibilityGraph): MatchResult {
+  return solveGraph(g).result;
 }
 
 /** Proposes matches maximizing, in order: needs matched, urgency, risk, waiting + fairness, who among equals (published first), closeness; deterministic for any input order. */
@@ -1340,12 +1347,10 @@ class Lookup {
   readonly projectById: Map<string, number>;
   readonly projectIndex: Index<number>;
   readonly needById = new Map<string, number>();
-  /** Needs (input positions) by kind, then county. Nested maps: no key strings to build. */
-  private readonly needsByKind = new Map<string, Map<string, number[]>>();
-  /** Counties with needs, by province and city prefix. */
-  private readonly countiesByPrefix = new Map<string, string[]>();
-  /** Needs by child key. */
-  private readonly byChild = new Map<string, number[]>();
+  /** Needs (input positions) by kind, then county; counties with needs by province and city prefix. Built on first use. */
+  private byRegion: { needsByKind: Map<string, Map<string, number[]>>; countiesByPrefix: Map<string, string[]> } | undefined;
+  /** Needs by child key. Built on first use. */
+  private byChild: Map<string, number[]> | undefined;
   private readonly compiled: Array<CNeed | undefined>;
   readonly stamps: Stamps;
   private readonly excluded: Set<string>;
@@ -1358,18 +1363,35 @@ class Lookup {
     this.projectById = new Map(this.projects.map((p, j) => [p.id, j]));
     this.projectIndex = indexProjects(this.projects);
     this.compiled = new Array<CNeed | undefined>(input.needs.length);
-    const counties = new Set<string>();
     input.needs.forEach((n, i) => {
       if (this.needById.has(n.id)) throw new RangeError(`matching: need ${n.id} given twice`);
       this.needById.set(n.id, i);
-      let byCounty = this.needsByKind.get(n.kind);
-      if (!byCounty) this.needsByKind.set(n.kind, (byCounty = new Map()));
+    });
+    this.stamps = new Stamps(this.projects.length);
+  }
+
+  private regionIndex(): NonNullable<Lookup['byRegion']> {
+    if (this.byRegion) return this.byRegion;
+    const needsByKind = new Map<string, Map<string, number[]>>();
+    const countiesByPrefix = new Map<string, string[]>();
+    const counties = new Set<string>();
+    this.input.needs.forEach((n, i) => {
+      let byCounty = needsByKind.get(n.kind);
+      if (!byCounty) needsByKind.set(n.kind, (byCounty = new Map()));
       pushTo(byCounty, n.countyCode, i);
-      pushTo(this.byChild, n.childKey, i);
       counties.add(n.countyCode);
     });
-    for (const county of counties) for (const prefix of [county.slice(0, 2), county.slice(0, 4)]) pushTo(this.countiesByPrefix, prefix, county);
-    this.stamps = new Stamps(this.projects.length);
+    for (const county of counties) for (const prefix of [county.slice(0, 2), county.slice(0, 4)]) pushTo(countiesByPrefix, prefix, county);
+    return (this.byRegion = { needsByKind, countiesByPrefix });
+  }
+
+  /** Open needs of a child for a kind (input positions). */
+  needsOfChild(childKey: string, kind: string): number[] {
+    if (!this.byChild) {
+      this.byChild = new Map();
+      this.input.needs.forEach((n, i) => pushTo(this.byChild!, n.childKey, i));
+    }
+    return (this.byChild.get(childKey) ?? []).filter((k) => this.input.needs[k].kind === kind);
   }
 
   need(i: number): CNeed {
@@ -1379,7 +1401,7 @@ class Lookup {
   /** Other open needs of the same child and kind. */
   siblings(i: number): number[] {
     const n = this.input.needs[i];
-    return (this.byChild.get(n.childKey) ?? []).filter((k) => k !== i && this.input.needs[k].kind === n.kind);
+    return this.needsOfChild(n.childKey, n.kind).filter((k) => k !== i);
   }
 
   /** Projects offering the need's kind and covering its region, eligible or not. */
@@ -1390,12 +1412,13 @@ class Lookup {
   /** Needs a project could serve by kind and region, eligible or not. */
   candidateNeeds(j: number): number[] {
     const p = this.projects[j];
+    const { needsByKind, countiesByPrefix } = this.regionIndex();
     const out = new Set<number>();
     for (const kind of p.kindList) {
       for (const prefix of p.prefixes) {
         // A village prefix is finer than any need's code and finds nothing, as `covers` says.
-        const counties = prefix.length < 6 ? (this.countiesByPrefix.get(prefix) ?? []) : prefix.length <= 9 ? [prefix.slice(0, 6)] : [];
-        const byCounty = this.needsByKind.get(kind);
+        const counties = prefix.length < 6 ? (countiesByPrefix.get(prefix) ?? []) : prefix.length <= 9 ? [prefix.slice(0, 6)] : [];
+        const byCounty = needsByKind.get(kind);
         if (!byCounty) continue;
         for (const county of counties) for (const i of byCounty.get(county) ?? []) if (covers(p, this.need(i))) out.add(i);
       }
@@ -1423,24 +1446,88 @@ class Lookup {
  * a child's active help or of a county's coverage is a change of the needs it concerns.
  */
 export function incrementalScope(changed: { needIds?: string[]; projectIds?: string[] }, input: MatchInput, before?: MatchInput): MatchScope {
+  return scopeOf(changed, input, before, undefined);
+}
+
+/**
+ * The components of a solved input, named by their smallest need id: which standing need and
+ * which project lie in which, and what each holds. Kept with a run (`MatchState`) so that the
+ * next change finds its scope by taking whole components instead of walking their pairs.
+ */
+export interface ComponentIndex {
+  readonly needLabel: ReadonlyMap<string, string>;
+  readonly projectLabel: ReadonlyMap<string, string>;
+  readonly members: ReadonlyMap<string, { readonly needIds: readonly string[]; readonly projectIds: readonly string[] }>;
+}
+
+function componentIndex(g: EligibilityGraph, comps: Components, into?: { needLabel: Map<string, string>; projectLabel: Map<string, string>; members: Map<string, { needIds: string[]; projectIds: string[] }> }): ComponentIndex {
+  const out = into ?? { needLabel: new Map<string, string>(), projectLabel: new Map<string, string>(), members: new Map<string, { needIds: string[]; projectIds: string[] }>() };
+  for (const comp of comps.values()) {
+    // Needs are in id order, so the first is the smallest id: a name that no other component of
+    // the same input can have, whichever part of the input was solved.
+    const needIds = comp.needs.map((i) => g.c.needs[i].id);
+    const projectIds = comp.projects.map((j) => g.c.projects[j].id);
+    const label = needIds[0];
+    out.members.set(label, { needIds, projectIds });
+    for (const id of needIds) out.needLabel.set(id, label);
+    for (const id of projectIds) out.projectLabel.set(id, label);
+  }
+  return out;
+}
+
+/**
+ * `incrementalScope`, optionally with the components of `before`: an unchanged need or project
+ * is linked, before and after the change alike, only to its own component and to what changed
+ * (a pair's eligibility depends on nothing but its need and project, and changes of help,
+ * coverage or exclusions are changes of needs), so reaching one takes its whole component at
+ * once. Only what changed, and needs outside any component, are walked pair by pair. Same-child
+ * links are walked for every need taken: a sibling's standing can change with it.
+ */
+function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: MatchInput, before: MatchInput | undefined, index: ComponentIndex | undefined): MatchScope {
   const L = new Lookup(input);
   const needIn = new Uint8Array(input.needs.length);
   const projectIn = new Uint8Array(L.projects.length);
   const needQueue: number[] = [];
   const projectQueue: number[] = [];
+  const siblingQueue: number[] = [];
+  const changedNeeds = new Set(changed.needIds ?? []);
+  const changedProjects = new Set(changed.projectIds ?? []);
+  const taken = new Set<string>();
+  const take = (label: string): void => {
+    if (taken.has(label)) return;
+    taken.add(label);
+    const comp = index!.members.get(label)!;
+    for (const id of comp.needIds) {
+      const i = L.needById.get(id);
+      if (i === undefined || needIn[i]) continue;
+      if (changedNeeds.has(id)) addNeed(id);
+      else {
+        needIn[i] = 1;
+        siblingQueue.push(i);
+      }
+    }
+    for (const id of comp.projectIds) {
+      const j = L.projectById.get(id);
+      if (j === undefined || projectIn[j]) continue;
+      if (changedProjects.has(id)) addProject(id);
+      else projectIn[j] = 1;
+    }
+  };
   const addNeed = (id: string): void => {
     const i = L.needById.get(id);
-    if (i !== undefined && !needIn[i]) {
-      needIn[i] = 1;
-      needQueue.push(i);
-    }
+    if (i === undefined || needIn[i]) return;
+    const label = index && !changedNeeds.has(id) ? index.needLabel.get(id) : undefined;
+    if (label !== undefined) return take(label);
+    needIn[i] = 1;
+    needQueue.push(i);
   };
   const addProject = (id: string): void => {
     const j = L.projectById.get(id);
-    if (j !== undefined && !projectIn[j]) {
-      projectIn[j] = 1;
-      projectQueue.push(j);
-    }
+    if (j === undefined || projectIn[j]) return;
+    const label = index && !changedProjects.has(id) ? index.projectLabel.get(id) : undefined;
+    if (label !== undefined) return take(label);
+    projectIn[j] = 1;
+    projectQueue.push(j);
   };
   // A need with no eligible project shows, as its reasons, what each candidate project lacks;
   // when a changed project is such a candidate, that need's reasons change with it.
@@ -1460,7 +1547,8 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
       const i = B.needById.get(id);
       if (i === undefined) continue;
       for (const j of B.candidateProjects(i)) if (B.eligible(i, j)) addProject(B.projects[j].id);
-      for (const k of B.siblings(i)) addNeed(before.needs[k].id);
+      // Siblings by the state after the change: one that left the input is a change itself.
+      for (const k of L.needsOfChild(before.needs[i].childKey, before.needs[i].kind)) addNeed(input.needs[k].id);
     }
     for (const id of changed.projectIds ?? []) {
       const j = B.projectById.get(id);
@@ -1471,7 +1559,12 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
   }
 
   // Close over the links of the state after the change: eligible pairs and same-child siblings.
-  while (needQueue.length > 0 || projectQueue.length > 0) {
+  while (needQueue.length > 0 || projectQueue.length > 0 || siblingQueue.length > 0) {
+    const s = siblingQueue.pop();
+    if (s !== undefined) {
+      for (const k of L.siblings(s)) addNeed(input.needs[k].id);
+      continue;
+    }
     const i = needQueue.pop();
     if (i !== undefined) {
       for (const j of L.candidateProjects(i)) if (!projectIn[j] && L.eligible(i, j)) addProject(L.projects[j].id);
@@ -1516,10 +1609,12 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
 // ---------------------------------------------------------------------------------------------
 // Re-matching from the previous run
 
-/** A previous run: the input it solved and what it proposed. */
+/** A previous run: the input it solved and what it proposed, and, when known, its components. */
 export interface MatchState {
   input: MatchInput;
   result: MatchResult;
+  /** From `matchState` or a `Rematch`'s `state`; without it the next scope is found by walking pairs. */
+  components?: ComponentIndex;
 }
 
 export interface Rematch {
@@ -1527,21 +1622,99 @@ export interface Rematch {
   result: MatchResult;
   /** What changed from the previous result: 'full' when everything was solved again. */
   scope: 'full' | { needIds: string[]; projectIds: string[] };
+  /** The run to pass as `previous` next time. */
+  state: MatchState;
+}
+
+/** A full run kept as the base of the next `rematch`: `proposeMatches(input)` with its components. */
+export function matchState(input: MatchInput): MatchState {
+  const g = eligibilityGraph(input);
+  const { result, comps } = solveGraph(g);
+  return { input, result, components: componentIndex(g, comps) };
 }
 
 /** Above this share of the needs, a scope is solved as a full run: walking it costs more than it saves. */
 export const FULL_RUN_SHARE = 0.5;
 
-function sameValue(a: unknown, b: unknown): boolean {
+const sameDay = (a: Date | undefined, b: Date | undefined): boolean => (a === undefined || b === undefined ? a === b : a.getTime() === b.getTime());
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, k) => sameValue(x, b[k]));
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Field by field over what the engine reads of a need: a generic deep comparison costs most of a 100 000-need diff. */
+function sameNeed(a: OpenNeed, b: OpenNeed): boolean {
+  return (
+    a === b ||
+    (a.id === b.id &&
+      a.childKey === b.childKey &&
+      a.kind === b.kind &&
+      a.urgency === b.urgency &&
+      a.riskLevel === b.riskLevel &&
+      a.childClass === b.childClass &&
+      a.ageYears === b.ageYears &&
+      a.countyCode === b.countyCode &&
+      (a.townshipCode || undefined) === (b.townshipCode || undefined) &&
+      !!a.remote === !!b.remote &&
+      sameDay(a.publishedAt, b.publishedAt) &&
+      sameDay(a.start, b.start) &&
+      sameDay(a.end, b.end))
+  );
+}
+
+function sameProject(a: OpenProject, b: OpenProject): boolean {
+  return (
+    a === b ||
+    (a.id === b.id &&
+      a.organizationId === b.organizationId &&
+      sameList(a.kinds, b.kinds) &&
+      sameList(a.regionCodes, b.regionCodes) &&
+      sameList(a.classes, b.classes) &&
+      a.minAge === b.minAge &&
+      a.maxAge === b.maxAge &&
+      sameDay(a.start, b.start) &&
+      sameDay(a.end, b.end) &&
+      a.remainingCapacity === b.remainingCapacity &&
+      a.homeCountyCode === b.homeCountyCode)
+  );
+}
+
+/**
+ * Ids of the entries that differ, were added or were removed. Inputs loaded the same way come in
+ * the same order, so the two lists are walked side by side, stepping over a single insertion or
+ * removal; only when they fall out of step does the rest go through a map.
+ */
+function diffById<T extends { id: string }>(xs: readonly T[], ys: readonly T[], same: (a: T, b: T) => boolean, out: Set<string>): void {
+  let i = 0;
+  let k = 0;
+  while (i < xs.length && k < ys.length) {
+    const x = xs[i];
+    const y = ys[k];
+    if (x.id === y.id) {
+      if (!same(x, y)) out.add(y.id);
+      i++;
+      k++;
+    } else if (i + 1 < xs.length && xs[i + 1].id === y.id) {
+      out.add(x.id);
+      i++;
+    } else if (k + 1 < ys.length && ys[k + 1].id === x.id) {
+      out.add(y.id);
+      k++;
+    } else break;
   }
-  return false;
+  if (i === xs.length && k === ys.length) return;
+  const old = new Map<string, T>();
+  for (let r = i; r < xs.length; r++) old.set(xs[r].id, xs[r]);
+  for (let r = k; r < ys.length; r++) {
+    const y = ys[r];
+    const x = old.get(y.id);
+    if (!x || !same(x, y)) out.add(y.id);
+    old.delete(y.id);
+  }
+  for (const id of old.keys()) out.add(id);
 }
 
 /**
@@ -1554,17 +1727,8 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
   if (dayOf(before.today, 'today') !== dayOf(after.today, 'today')) return null;
   const needIds = new Set<string>();
   const projectIds = new Set<string>();
-  const diff = <T extends { id: string }>(xs: T[], ys: T[], out: Set<string>): void => {
-    const old = new Map(xs.map((x) => [x.id, x]));
-    for (const y of ys) {
-      const x = old.get(y.id);
-      if (!x || !sameValue(x, y)) out.add(y.id);
-      old.delete(y.id);
-    }
-    for (const id of old.keys()) out.add(id);
-  };
-  diff(before.needs, after.needs, needIds);
-  diff(before.projects, after.projects, projectIds);
+  diffById(before.needs, after.needs, sameNeed, needIds);
+  diffById(before.projects, after.projects, sameProject, projectIds);
 
   const helpByChild = (input: MatchInput): Map<string, string[]> => {
     const m = new Map<string, string[]>();
@@ -1575,7 +1739,10 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
   const hb = helpByChild(before);
   const ha = helpByChild(after);
   const children = new Set<string>();
-  for (const [key, list] of ha) if (!sameValue(list, hb.get(key))) children.add(key);
+  for (const [key, list] of ha) {
+    const old = hb.get(key);
+    if (!old || !sameList(list, old)) children.add(key);
+  }
   for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   const counties = new Set<string>();
   for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (before.coverage[c] !== after.coverage[c]) counties.add(c);
@@ -1598,21 +1765,70 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
  */
 export function rematch(previous: MatchState, next: MatchInput): Rematch {
   const changed = changesBetween(previous.input, next);
-  if (!changed) return { result: proposeMatches(next), scope: 'full' };
-  if (changed.needIds.length === 0 && changed.projectIds.length === 0) return { result: previous.result, scope: { needIds: [], projectIds: [] } };
-  const scope = incrementalScope(changed, next, previous.input);
-  if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return { result: proposeMatches(next), scope: 'full' };
-  const solved = proposeMatches(scope.input);
-  const inScope = new Set(scope.needIds);
-  const open = new Set(next.needs.map((n) => n.id));
-  const keep = (id: string): boolean => open.has(id) && !inScope.has(id);
-  const byNeed = <T extends { needId: string }>(a: T, b: T): number => (a.needId < b.needId ? -1 : a.needId > b.needId ? 1 : 0);
-  return {
-    result: {
-      proposals: [...previous.result.proposals.filter((p) => keep(p.needId)), ...solved.proposals].sort(byNeed),
-      unmatched: [...previous.result.unmatched.filter((u) => keep(u.needId)), ...solved.unmatched].sort(byNeed),
-    },
-    // Needs that left the input are part of the change: their proposals are replaced by nothing.
-    scope: { needIds: [...new Set([...scope.needIds, ...changed.needIds])].sort(), projectIds: [...new Set([...scope.projectIds, ...changed.projectIds])].sort() },
+  const full = (): Rematch => {
+    const state = matchState(next);
+    return { result: state.result, scope: 'full', state };
   };
+  if (!changed) return full();
+  if (changed.needIds.length === 0 && changed.projectIds.length === 0) {
+    return { result: previous.result, scope: { needIds: [], projectIds: [] }, state: { ...previous, input: next } };
+  }
+  const scope = scopeOf(changed, next, previous.input, previous.components);
+  if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return full();
+  const g = eligibilityGraph(scope.input);
+  const solved = solveGraph(g);
+  // Every need of the previous result in the scope, or gone from the input, is a changed one or
+  // in the scope; every other entry stands, and both lists are in need id order: merge them.
+  const replaced = new Set([...scope.needIds, ...changed.needIds]);
+  const merge = <T extends { needId: string }>(old: readonly T[], fresh: readonly T[]): T[] => {
+    const out: T[] = [];
+    let k = 0;
+    for (const x of old) {
+      if (replaced.has(x.needId)) continue;
+      while (k < fresh.length && fresh[k].needId < x.needId) out.push(fresh[k++]);
+      out.push(x);
+    }
+    while (k < fresh.length) out.push(fresh[k++]);
+    return out;
+  };
+  const result: MatchResult = { proposals: merge(previous.result.proposals, solved.result.proposals), unmatched: merge(previous.result.unmatched, solved.result.unmatched) };
+  const scopeProjects = new Set([...scope.projectIds, ...changed.projectIds]);
+  return {
+    result,
+    // Needs that left the input are part of the change: their proposals are replaced by nothing.
+    scope: { needIds: [...replaced].sort(), projectIds: [...scopeProjects].sort() },
+    state: { input: next, result, components: previous.components && nextComponents(previous.components, replaced, scopeProjects, g, solved.comps) },
+  };
+}
+
+/**
+ * The components after a re-solve: those of the needs and projects the scope replaced are gone
+ * (a component is either wholly in the scope or untouched), the scope's own come in.
+ */
+function nextComponents(old: ComponentIndex, needIds: Set<string>, projectIds: Set<string>, g: EligibilityGraph, comps: Components): ComponentIndex {
+  const needLabel = new Map(old.needLabel);
+  const projectLabel = new Map(old.projectLabel);
+  const members = new Map(old.members);
+  for (const id of needIds) {
+    const label = needLabel.get(id);
+    if (label === undefined) continue;
+    const comp = members.get(label);
+    if (comp) {
+      for (const n of comp.needIds) needLabel.delete(n);
+      for (const p of comp.projectIds) projectLabel.delete(p);
+      members.delete(label);
+    }
+  }
+  for (const id of projectIds) {
+    const label = projectLabel.get(id);
+    if (label !== undefined) {
+      const comp = members.get(label);
+      if (comp) {
+        for (const n of comp.needIds) needLabel.delete(n);
+        for (const p of comp.projectIds) projectLabel.delete(p);
+        members.delete(label);
+      }
+    }
+  }
+  return componentIndex(g, comps, { needLabel, projectLabel, members: members as Map<string, { needIds: string[]; projectIds: string[] }> });
 }
