@@ -53,7 +53,9 @@
  * the eligibility graph (needs, projects, and links between needs of the same child and kind)
  * is solved on its own. The result for a component depends only on that component's content,
  * so any input order gives the same output, and `incrementalScope` + re-solve gives exactly
- * what a full re-solve gives.
+ * what a full re-solve gives. `rematch` does that from the previous run (`matchState`), whose
+ * components it keeps: a change takes the components it reaches whole instead of walking their
+ * pairs, and hands the updated components on to the next run.
  *
  * Dates are compared as calendar days in China Standard Time (UTC+8, no daylight saving), so a
  * date stored as UTC midnight and one stored as Beijing midnight name the same day.
@@ -1449,30 +1451,105 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
   return scopeOf(changed, input, before, undefined);
 }
 
+type Members = { readonly needIds: readonly string[]; readonly projectIds: readonly string[] };
+
 /**
  * The components of a solved input, named by their smallest need id: which standing need and
  * which project lie in which, and what each holds. Kept with a run (`MatchState`) so that the
  * next change finds its scope by taking whole components instead of walking their pairs.
+ * Each re-solve adds a layer over the previous index holding only what it replaced, so handing
+ * the components on costs the size of the scope, not of the province; every few layers they are
+ * flattened again.
  */
-export interface ComponentIndex {
-  readonly needLabel: ReadonlyMap<string, string>;
-  readonly projectLabel: ReadonlyMap<string, string>;
-  readonly members: ReadonlyMap<string, { readonly needIds: readonly string[]; readonly projectIds: readonly string[] }>;
-}
+export class ComponentIndex {
+  private readonly needs = new Map<string, string | null>();
+  private readonly projects = new Map<string, string | null>();
+  private readonly comps = new Map<string, Members | null>();
+  private constructor(
+    private readonly parent: ComponentIndex | undefined,
+    private readonly depth: number,
+  ) {}
 
-function componentIndex(g: EligibilityGraph, comps: Components, into?: { needLabel: Map<string, string>; projectLabel: Map<string, string>; members: Map<string, { needIds: string[]; projectIds: string[] }> }): ComponentIndex {
-  const out = into ?? { needLabel: new Map<string, string>(), projectLabel: new Map<string, string>(), members: new Map<string, { needIds: string[]; projectIds: string[] }>() };
-  for (const comp of comps.values()) {
-    // Needs are in id order, so the first is the smallest id: a name that no other component of
-    // the same input can have, whichever part of the input was solved.
-    const needIds = comp.needs.map((i) => g.c.needs[i].id);
-    const projectIds = comp.projects.map((j) => g.c.projects[j].id);
-    const label = needIds[0];
-    out.members.set(label, { needIds, projectIds });
-    for (const id of needIds) out.needLabel.set(id, label);
-    for (const id of projectIds) out.projectLabel.set(id, label);
+  /** @internal */
+  static of(g: EligibilityGraph, comps: Components): ComponentIndex {
+    const out = new ComponentIndex(undefined, 0);
+    out.add(g, comps);
+    return out;
   }
-  return out;
+
+  private add(g: EligibilityGraph, comps: Components): void {
+    for (const comp of comps.values()) {
+      // Needs are in id order, so the first is the smallest id: a name no other component of
+      // the same input can have, whichever part of the input was solved.
+      const needIds = comp.needs.map((i) => g.c.needs[i].id);
+      const projectIds = comp.projects.map((j) => g.c.projects[j].id);
+      const label = needIds[0];
+      this.comps.set(label, { needIds, projectIds });
+      for (const id of needIds) this.needs.set(id, label);
+      for (const id of projectIds) this.projects.set(id, label);
+    }
+  }
+
+  private static find<T>(x: ComponentIndex | undefined, pick: (x: ComponentIndex) => Map<string, T | null>, key: string): T | undefined {
+    for (; x; x = x.parent) {
+      const v = pick(x).get(key);
+      if (v !== undefined) return v ?? undefined;
+    }
+    return undefined;
+  }
+
+  /** The component of a standing need, by label. */
+  needLabel(id: string): string | undefined {
+    return ComponentIndex.find(this, (x) => x.needs, id);
+  }
+
+  projectLabel(id: string): string | undefined {
+    return ComponentIndex.find(this, (x) => x.projects, id);
+  }
+
+  members(label: string): Members | undefined {
+    return ComponentIndex.find(this, (x) => x.comps, label);
+  }
+
+  /** Every component, label first, in label order (for comparing indexes). */
+  entries(): Array<[string, Members]> {
+    const out = new Map<string, Members | null>();
+    const layers: ComponentIndex[] = [];
+    for (let x: ComponentIndex | undefined = this; x; x = x.parent) layers.unshift(x);
+    for (const x of layers) for (const [k, v] of x.comps) out.set(k, v);
+    return [...out].filter((e): e is [string, Members] => e[1] !== null).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+
+  /**
+   * The components after a re-solve: those of the needs and projects the scope replaced are gone
+   * (a component is either wholly in the scope or untouched), the scope's own come in.
+   * @internal
+   */
+  replace(needIds: Iterable<string>, projectIds: Iterable<string>, g: EligibilityGraph, comps: Components): ComponentIndex {
+    const out = new ComponentIndex(this, this.depth + 1);
+    const drop = (label: string | undefined): void => {
+      if (label === undefined || out.comps.has(label)) return;
+      const comp = this.members(label);
+      out.comps.set(label, null);
+      if (!comp) return;
+      for (const n of comp.needIds) out.needs.set(n, null);
+      for (const p of comp.projectIds) out.projects.set(p, null);
+    };
+    for (const id of needIds) drop(this.needLabel(id));
+    for (const id of projectIds) drop(this.projectLabel(id));
+    out.add(g, comps);
+    return out.depth > 8 ? out.flattened() : out;
+  }
+
+  private flattened(): ComponentIndex {
+    const out = new ComponentIndex(undefined, 0);
+    for (const [label, comp] of this.entries()) {
+      out.comps.set(label, comp);
+      for (const n of comp.needIds) out.needs.set(n, label);
+      for (const p of comp.projectIds) out.projects.set(p, label);
+    }
+    return out;
+  }
 }
 
 /**
@@ -1496,7 +1573,7 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
   const take = (label: string): void => {
     if (taken.has(label)) return;
     taken.add(label);
-    const comp = index!.members.get(label)!;
+    const comp = index!.members(label)!;
     for (const id of comp.needIds) {
       const i = L.needById.get(id);
       if (i === undefined || needIn[i]) continue;
@@ -1516,7 +1593,7 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
   const addNeed = (id: string): void => {
     const i = L.needById.get(id);
     if (i === undefined || needIn[i]) return;
-    const label = index && !changedNeeds.has(id) ? index.needLabel.get(id) : undefined;
+    const label = index && !changedNeeds.has(id) ? index.needLabel(id) : undefined;
     if (label !== undefined) return take(label);
     needIn[i] = 1;
     needQueue.push(i);
@@ -1524,7 +1601,7 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
   const addProject = (id: string): void => {
     const j = L.projectById.get(id);
     if (j === undefined || projectIn[j]) return;
-    const label = index && !changedProjects.has(id) ? index.projectLabel.get(id) : undefined;
+    const label = index && !changedProjects.has(id) ? index.projectLabel(id) : undefined;
     if (label !== undefined) return take(label);
     projectIn[j] = 1;
     projectQueue.push(j);
@@ -1630,7 +1707,7 @@ export interface Rematch {
 export function matchState(input: MatchInput): MatchState {
   const g = eligibilityGraph(input);
   const { result, comps } = solveGraph(g);
-  return { input, result, components: componentIndex(g, comps) };
+  return { input, result, components: ComponentIndex.of(g, comps) };
 }
 
 /** Above this share of the needs, a scope is solved as a full run: walking it costs more than it saves. */
@@ -1760,8 +1837,9 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
 
 /**
  * Matching for `next` from the previous run: only the part of the graph that the differences
- * touch is solved again (`incrementalScope` with the previous input), everything else keeps
- * what the previous run proposed; the result equals a full solve of `next`.
+ * touch is solved again (`incrementalScope` with the previous input, taking whole components
+ * when the previous run's are known), everything else keeps what the previous run proposed;
+ * the result equals a full solve of `next`, and `state` is what `matchState(next)` would give.
  */
 export function rematch(previous: MatchState, next: MatchInput): Rematch {
   const changed = changesBetween(previous.input, next);
@@ -1797,38 +1875,6 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
     result,
     // Needs that left the input are part of the change: their proposals are replaced by nothing.
     scope: { needIds: [...replaced].sort(), projectIds: [...scopeProjects].sort() },
-    state: { input: next, result, components: previous.components && nextComponents(previous.components, replaced, scopeProjects, g, solved.comps) },
+    state: { input: next, result, components: previous.components?.replace(replaced, scopeProjects, g, solved.comps) },
   };
-}
-
-/**
- * The components after a re-solve: those of the needs and projects the scope replaced are gone
- * (a component is either wholly in the scope or untouched), the scope's own come in.
- */
-function nextComponents(old: ComponentIndex, needIds: Set<string>, projectIds: Set<string>, g: EligibilityGraph, comps: Components): ComponentIndex {
-  const needLabel = new Map(old.needLabel);
-  const projectLabel = new Map(old.projectLabel);
-  const members = new Map(old.members);
-  for (const id of needIds) {
-    const label = needLabel.get(id);
-    if (label === undefined) continue;
-    const comp = members.get(label);
-    if (comp) {
-      for (const n of comp.needIds) needLabel.delete(n);
-      for (const p of comp.projectIds) projectLabel.delete(p);
-      members.delete(label);
-    }
-  }
-  for (const id of projectIds) {
-    const label = projectLabel.get(id);
-    if (label !== undefined) {
-      const comp = members.get(label);
-      if (comp) {
-        for (const n of comp.needIds) needLabel.delete(n);
-        for (const p of comp.projectIds) projectLabel.delete(p);
-        members.delete(label);
-      }
-    }
-  }
-  return componentIndex(g, comps, { needLabel, projectLabel, members: members as Map<string, { needIds: string[]; projectIds: string[] }> });
 }
