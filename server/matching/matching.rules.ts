@@ -1348,7 +1348,8 @@ class Lookup {
   readonly projects: CProject[];
   readonly projectById: Map<string, number>;
   readonly projectIndex: Index<number>;
-  readonly needById = new Map<string, number>();
+  /** Needs (input positions) by id. Built on first use. */
+  private byId: Map<string, number> | undefined;
   /** Needs (input positions) by kind, then county; counties with needs by province and city prefix. Built on first use. */
   private byRegion: { needsByKind: Map<string, Map<string, number[]>>; countiesByPrefix: Map<string, string[]> } | undefined;
   /** Needs by child key. Built on first use. */
@@ -1365,11 +1366,19 @@ class Lookup {
     this.projectById = new Map(this.projects.map((p, j) => [p.id, j]));
     this.projectIndex = indexProjects(this.projects);
     this.compiled = new Array<CNeed | undefined>(input.needs.length);
-    input.needs.forEach((n, i) => {
-      if (this.needById.has(n.id)) throw new RangeError(`matching: need ${n.id} given twice`);
-      this.needById.set(n.id, i);
-    });
     this.stamps = new Stamps(this.projects.length);
+  }
+
+  get needById(): Map<string, number> {
+    if (!this.byId) {
+      const byId = new Map<string, number>();
+      this.input.needs.forEach((n, i) => {
+        if (byId.has(n.id)) throw new RangeError(`matching: need ${n.id} given twice`);
+        byId.set(n.id, i);
+      });
+      this.byId = byId;
+    }
+    return this.byId;
   }
 
   private regionIndex(): NonNullable<Lookup['byRegion']> {
@@ -1387,8 +1396,19 @@ class Lookup {
     return (this.byRegion = { needsByKind, countiesByPrefix });
   }
 
+  /** Where to find the needs of a child when the caller knows better than indexing every need. */
+  childGroups: ((childKey: string) => readonly string[] | undefined) | undefined;
+
   /** Open needs of a child for a kind (input positions). */
   needsOfChild(childKey: string, kind: string): number[] {
+    if (this.childGroups) {
+      const out: number[] = [];
+      for (const id of this.childGroups(childKey) ?? []) {
+        const k = this.needById.get(id);
+        if (k !== undefined && this.input.needs[k].kind === kind) out.push(k);
+      }
+      return out;
+    }
     if (!this.byChild) {
       this.byChild = new Map();
       this.input.needs.forEach((n, i) => pushTo(this.byChild!, n.childKey, i));
@@ -1448,7 +1468,7 @@ class Lookup {
  * a child's active help or of a county's coverage is a change of the needs it concerns.
  */
 export function incrementalScope(changed: { needIds?: string[]; projectIds?: string[] }, input: MatchInput, before?: MatchInput): MatchScope {
-  return scopeOf(changed, input, before, undefined);
+  return scopeOf(changed, input, before, undefined).scope;
 }
 
 type Members = { readonly needIds: readonly string[]; readonly projectIds: readonly string[] };
@@ -1468,13 +1488,39 @@ export class ComponentIndex {
   private constructor(
     private readonly parent: ComponentIndex | undefined,
     private readonly depth: number,
+    /** Needs by child key, for the children with more than one open need (few): same-child links. */
+    private readonly children: ReadonlyMap<string, readonly string[]>,
   ) {}
 
   /** @internal */
   static of(g: EligibilityGraph, comps: Components): ComponentIndex {
-    const out = new ComponentIndex(undefined, 0);
+    const byChild = new Map<string, string | string[]>();
+    for (const n of g.c.needs) {
+      const seen = byChild.get(n.childKey);
+      if (seen === undefined) byChild.set(n.childKey, n.id);
+      else if (typeof seen === 'string') byChild.set(n.childKey, [seen, n.id]);
+      else seen.push(n.id);
+    }
+    const children = new Map<string, string[]>();
+    for (const [key, ids] of byChild) if (typeof ids !== 'string') children.set(key, ids);
+    const out = new ComponentIndex(undefined, 0, children);
     out.add(g, comps);
     return out;
+  }
+
+  /** The groups after a change: `changed` holds each changed child's needs, empty when it has fewer than two. @internal */
+  withChildren(changed: ReadonlyMap<string, readonly string[]>): ReadonlyMap<string, readonly string[]> {
+    const out = new Map(this.children);
+    for (const [key, ids] of changed) {
+      if (ids.length > 1) out.set(key, ids);
+      else out.delete(key);
+    }
+    return out;
+  }
+
+  /** Open needs of a child with more than one; undefined for a child with one. */
+  childNeeds(childKey: string): readonly string[] | undefined {
+    return this.children.get(childKey);
   }
 
   private add(g: EligibilityGraph, comps: Components): void {
@@ -1525,8 +1571,8 @@ export class ComponentIndex {
    * (a component is either wholly in the scope or untouched), the scope's own come in.
    * @internal
    */
-  replace(needIds: Iterable<string>, projectIds: Iterable<string>, g: EligibilityGraph, comps: Components): ComponentIndex {
-    const out = new ComponentIndex(this, this.depth + 1);
+  replace(needIds: Iterable<string>, projectIds: Iterable<string>, g: EligibilityGraph, comps: Components, children: ReadonlyMap<string, readonly string[]>): ComponentIndex {
+    const out = new ComponentIndex(this, this.depth + 1, children);
     const drop = (label: string | undefined): void => {
       if (label === undefined || out.comps.has(label)) return;
       const comp = this.members(label);
@@ -1542,7 +1588,7 @@ export class ComponentIndex {
   }
 
   private flattened(): ComponentIndex {
-    const out = new ComponentIndex(undefined, 0);
+    const out = new ComponentIndex(undefined, 0, this.children);
     for (const [label, comp] of this.entries()) {
       out.comps.set(label, comp);
       for (const n of comp.needIds) out.needs.set(n, label);
@@ -1560,14 +1606,40 @@ export class ComponentIndex {
  * once. Only what changed, and needs outside any component, are walked pair by pair. Same-child
  * links are walked for every need taken: a sibling's standing can change with it.
  */
-function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: MatchInput, before: MatchInput | undefined, index: ComponentIndex | undefined): MatchScope {
+function scopeOf(
+  changed: { needIds?: string[]; projectIds?: string[] },
+  input: MatchInput,
+  before: MatchInput | undefined,
+  index: ComponentIndex | undefined,
+): { scope: MatchScope; children?: ReadonlyMap<string, readonly string[]> } {
   const L = new Lookup(input);
+  const changedNeeds = new Set(changed.needIds ?? []);
+  let children: Map<string, readonly string[]> | undefined;
+  if (index && before) {
+    // Same-child links from the previous run's groups; the groups of the children whose needs
+    // changed (before or after) are read from the input in one pass.
+    const keys = new Set<string>();
+    for (const n of before.needs) if (changedNeeds.has(n.id)) keys.add(n.childKey);
+    for (const id of changedNeeds) {
+      const k = L.needById.get(id);
+      if (k !== undefined) keys.add(input.needs[k].childKey);
+    }
+    const fresh = new Map<string, string[]>();
+    if (keys.size > 0) for (const n of input.needs) if (keys.has(n.childKey)) pushTo(fresh, n.childKey, n.id);
+    L.childGroups = (key) => (keys.has(key) ? fresh.get(key) : index.childNeeds(key));
+    children = new Map();
+    for (const key of keys) {
+      const ids = fresh.get(key);
+      children.set(key, ids && ids.length > 1 ? ids : []);
+    }
+  }
   const needIn = new Uint8Array(input.needs.length);
   const projectIn = new Uint8Array(L.projects.length);
   const needQueue: number[] = [];
   const projectQueue: number[] = [];
   const siblingQueue: number[] = [];
-  const changedNeeds = new Set(changed.needIds ?? []);
+  /** Needs that may have no eligible project after the change: all but unchanged needs taken with a component. */
+  const check = new Uint8Array(input.needs.length);
   const changedProjects = new Set(changed.projectIds ?? []);
   const taken = new Set<string>();
   const take = (label: string): void => {
@@ -1596,6 +1668,7 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
     const label = index && !changedNeeds.has(id) ? index.needLabel(id) : undefined;
     if (label !== undefined) return take(label);
     needIn[i] = 1;
+    check[i] = 1;
     needQueue.push(i);
   };
   const addProject = (id: string): void => {
@@ -1620,9 +1693,12 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
   }
   if (before) {
     const B = new Lookup(before);
-    for (const id of changed.needIds ?? []) {
-      const i = B.needById.get(id);
-      if (i === undefined) continue;
+    // A few changed needs: found by one pass rather than by indexing every need of the input.
+    const changedBefore: number[] = [];
+    before.needs.forEach((n, i) => {
+      if (changedNeeds.has(n.id)) changedBefore.push(i);
+    });
+    for (const i of changedBefore) {
       for (const j of B.candidateProjects(i)) if (B.eligible(i, j)) addProject(B.projects[j].id);
       // Siblings by the state after the change: one that left the input is a change itself.
       for (const k of L.needsOfChild(before.needs[i].childKey, before.needs[i].kind)) addNeed(input.needs[k].id);
@@ -1630,7 +1706,13 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
     for (const id of changed.projectIds ?? []) {
       const j = B.projectById.get(id);
       if (j === undefined) continue;
-      for (const i of B.candidateNeeds(j)) if (B.eligible(i, j)) addNeed(before.needs[i].id);
+      for (const i of B.candidateNeeds(j)) {
+        if (!B.eligible(i, j)) continue;
+        // It may have lost its only eligible project: its candidates are then named in its reasons.
+        const k = L.needById.get(before.needs[i].id);
+        if (k !== undefined) check[k] = 1;
+        addNeed(before.needs[i].id);
+      }
       addStranded(B, j);
     }
   }
@@ -1659,8 +1741,10 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
     if (!needIn[i]) return;
     scopeNeeds.push(n);
     childKeys.add(n.childKey);
-    // Candidates that are not eligible do not change the solve, but they are named in the reasons.
-    for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
+    // Candidates that are not eligible do not change the solve, but they are named in the
+    // reasons of a need with no eligible project. An unchanged need taken with its component
+    // keeps the eligible projects it had, unless a changed project was one of them.
+    if (check[i]) for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
   });
   const projectIds: string[] = [];
   const originalProject = new Map(input.projects.map((p) => [p.id, p]));
@@ -1669,7 +1753,7 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
     if (projectIn[j]) projectIds.push(p.id);
     if (projectIn[j] || extraProjects[j]) scopeProjects.push(originalProject.get(p.id)!);
   });
-  return {
+  const scope: MatchScope = {
     needIds: scopeNeeds.map((n) => n.id).sort(),
     projectIds,
     input: {
@@ -1681,6 +1765,7 @@ function scopeOf(changed: { needIds?: string[]; projectIds?: string[] }, input: 
       excludedPairs: (input.excludedPairs ?? []).filter((x) => needIn[L.needById.get(x.needId) ?? -1] === 1),
     },
   };
+  return { scope, children: children && index?.withChildren(children) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1851,7 +1936,7 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
   if (changed.needIds.length === 0 && changed.projectIds.length === 0) {
     return { result: previous.result, scope: { needIds: [], projectIds: [] }, state: { ...previous, input: next } };
   }
-  const scope = scopeOf(changed, next, previous.input, previous.components);
+  const { scope, children } = scopeOf(changed, next, previous.input, previous.components);
   if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return full();
   const g = eligibilityGraph(scope.input);
   const solved = solveGraph(g);
@@ -1875,6 +1960,6 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
     result,
     // Needs that left the input are part of the change: their proposals are replaced by nothing.
     scope: { needIds: [...replaced].sort(), projectIds: [...scopeProjects].sort() },
-    state: { input: next, result, components: previous.components?.replace(replaced, scopeProjects, g, solved.comps) },
+    state: { input: next, result, components: previous.components?.replace(replaced, scopeProjects, g, solved.comps, children!) },
   };
 }

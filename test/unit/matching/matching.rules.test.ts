@@ -767,7 +767,7 @@ describe('rematch', () => {
           const expected = matchState(after);
           expect({ size: size.needs, seed, k, label, result: next.result }).toEqual({ size: size.needs, seed, k, label, result: expected.result });
           // The components handed on are those a full run finds, so the next change starts right.
-          const labels = (st: MatchState): unknown => ({ components: st.components!.entries(), needs: after.needs.map((n) => st.components!.needLabel(n.id)), projects: after.projects.map((p) => st.components!.projectLabel(p.id)) });
+          const labels = (st: MatchState): unknown => ({ components: st.components!.entries(), needs: after.needs.map((n) => st.components!.needLabel(n.id)), projects: after.projects.map((p) => st.components!.projectLabel(p.id)), children: after.needs.map((n) => [...(st.components!.childNeeds(n.childKey) ?? [])].sort()) });
           expect({ size: size.needs, seed, k, label, components: labels(next.state) }).toEqual({ size: size.needs, seed, k, label, components: labels(expected) });
           if (next.scope !== 'full') partial++;
           cases++;
