@@ -313,7 +313,7 @@ function main(): void {
   table(['needs', 'projects', 'capacity', 'edges', 'eligibility ms', 'solve ms', 'total ms', 'total cpu ms', 'matched'], perf);
   console.log('\nOptimal vs greedy (objective = matched/Σurgency/Σrisk/Σ(waiting+fairness)/Σcloseness; urgent = urgency 4; remote = share of remote-township needs matched)');
   table(['method', 'needs', 'matched', 'urgent', 'remote', 'objective', 'ms'], comp);
-  console.log('\nIncremental update (scope against the previous state, then re-solve of the scope)');
+  console.log('\nIncremental update (incrementalScope against the previous input, walking pairs, then re-solve of the scope; rematch below starts from the previous components instead)');
   table(['province', 'change', 'needs', 'scope needs', 'scope projects', 'scope ms', 're-solve ms', 'total ms'], incr);
   console.log('\nrematch after single changes (need urgency changed / withdrawn / published, project +3 places / closed, in turn)');
   table(['province', 'needs', 'changes', 'full runs', 'diff median ms', 'median ms', 'worst ms'], series);
