@@ -53,7 +53,9 @@
  * the eligibility graph (needs, projects, and links between needs of the same child and kind)
  * is solved on its own. The result for a component depends only on that component's content,
  * so any input order gives the same output, and `incrementalScope` + re-solve gives exactly
- * what a full re-solve gives.
+ * what a full re-solve gives. `rematch` does that from the previous run (`matchState`), whose
+ * components it keeps: a change takes the components it reaches whole instead of walking their
+ * pairs, and hands the updated components on to the next run.
  *
  * Dates are compared as calendar days in China Standard Time (UTC+8, no daylight saving), so a
  * date stored as UTC midnight and one stored as Beijing midnight name the same day.
@@ -886,7 +888,7 @@ function find(parent: Int32Array, x: number): number {
 }
 
 /** Components over standing needs (0..N-1) and projects (N..N+P-1): the smallest need index names each. */
-function components(g: EligibilityGraph, stands: Uint8Array): Map<number, { needs: number[]; projects: number[] }> {
+function components(g: EligibilityGraph, stands: Uint8Array): Components {
   const N = g.needCount;
   const parent = new Int32Array(N + g.projectCount);
   for (let k = 0; k < parent.length; k++) parent[k] = k;
@@ -1267,14 +1269,21 @@ function assemble(g: EligibilityGraph, a: Assignment, duplicateOf: Uint8Array): 
   return { proposals, unmatched };
 }
 
-/** The optimal proposals for an eligibility graph (objective and method in the module doc). */
-export function solveMatches(g: EligibilityGraph): MatchResult {
+type Components = Map<number, { needs: number[]; projects: number[] }>;
+
+function solveGraph(g: EligibilityGraph): { result: MatchResult; comps: Components } {
   const { stands, duplicateOf } = standingNeeds(g);
   const a = stageA(g, stands);
   // Stage B runs per component, numbering only that component's nodes: its result then depends
   // on nothing outside it, which is what makes an incremental re-solve equal a full one.
-  for (const comp of components(g, stands).values()) stageB(g, comp, a);
-  return assemble(g, a, duplicateOf);
+  const comps = components(g, stands);
+  for (const comp of comps.values()) stageB(g, comp, a);
+  return { result: assemble(g, a, duplicateOf), comps };
+}
+
+/** The optimal proposals for an eligibility graph (objective and method in the module doc). */
+export function solveMatches(g: EligibilityGraph): MatchResult {
+  return solveGraph(g).result;
 }
 
 /** Proposes matches maximizing, in order: needs matched, urgency, risk, waiting + fairness, who among equals (published first), closeness; deterministic for any input order. */
@@ -1339,13 +1348,12 @@ class Lookup {
   readonly projects: CProject[];
   readonly projectById: Map<string, number>;
   readonly projectIndex: Index<number>;
-  readonly needById = new Map<string, number>();
-  /** Needs (input positions) by kind, then county. Nested maps: no key strings to build. */
-  private readonly needsByKind = new Map<string, Map<string, number[]>>();
-  /** Counties with needs, by province and city prefix. */
-  private readonly countiesByPrefix = new Map<string, string[]>();
-  /** Needs by child key. */
-  private readonly byChild = new Map<string, number[]>();
+  /** Needs (input positions) by id. Built on first use. */
+  private byId: Map<string, number> | undefined;
+  /** Needs (input positions) by kind, then county; counties with needs by province and city prefix. Built on first use. */
+  private byRegion: { needsByKind: Map<string, Map<string, number[]>>; countiesByPrefix: Map<string, string[]> } | undefined;
+  /** Needs by child key. Built on first use. */
+  private byChild: Map<string, number[]> | undefined;
   private readonly compiled: Array<CNeed | undefined>;
   readonly stamps: Stamps;
   private readonly excluded: Set<string>;
@@ -1358,18 +1366,54 @@ class Lookup {
     this.projectById = new Map(this.projects.map((p, j) => [p.id, j]));
     this.projectIndex = indexProjects(this.projects);
     this.compiled = new Array<CNeed | undefined>(input.needs.length);
+    this.stamps = new Stamps(this.projects.length);
+  }
+
+  get needById(): Map<string, number> {
+    if (!this.byId) {
+      const byId = new Map<string, number>();
+      this.input.needs.forEach((n, i) => {
+        if (byId.has(n.id)) throw new RangeError(`matching: need ${n.id} given twice`);
+        byId.set(n.id, i);
+      });
+      this.byId = byId;
+    }
+    return this.byId;
+  }
+
+  private regionIndex(): NonNullable<Lookup['byRegion']> {
+    if (this.byRegion) return this.byRegion;
+    const needsByKind = new Map<string, Map<string, number[]>>();
+    const countiesByPrefix = new Map<string, string[]>();
     const counties = new Set<string>();
-    input.needs.forEach((n, i) => {
-      if (this.needById.has(n.id)) throw new RangeError(`matching: need ${n.id} given twice`);
-      this.needById.set(n.id, i);
-      let byCounty = this.needsByKind.get(n.kind);
-      if (!byCounty) this.needsByKind.set(n.kind, (byCounty = new Map()));
+    this.input.needs.forEach((n, i) => {
+      let byCounty = needsByKind.get(n.kind);
+      if (!byCounty) needsByKind.set(n.kind, (byCounty = new Map()));
       pushTo(byCounty, n.countyCode, i);
-      pushTo(this.byChild, n.childKey, i);
       counties.add(n.countyCode);
     });
-    for (const county of counties) for (const prefix of [county.slice(0, 2), county.slice(0, 4)]) pushTo(this.countiesByPrefix, prefix, county);
-    this.stamps = new Stamps(this.projects.length);
+    for (const county of counties) for (const prefix of [county.slice(0, 2), county.slice(0, 4)]) pushTo(countiesByPrefix, prefix, county);
+    return (this.byRegion = { needsByKind, countiesByPrefix });
+  }
+
+  /** Where to find the needs of a child when the caller knows better than indexing every need. */
+  childGroups: ((childKey: string) => readonly string[] | undefined) | undefined;
+
+  /** Open needs of a child for a kind (input positions). */
+  needsOfChild(childKey: string, kind: string): number[] {
+    if (this.childGroups) {
+      const out: number[] = [];
+      for (const id of this.childGroups(childKey) ?? []) {
+        const k = this.needById.get(id);
+        if (k !== undefined && this.input.needs[k].kind === kind) out.push(k);
+      }
+      return out;
+    }
+    if (!this.byChild) {
+      this.byChild = new Map();
+      this.input.needs.forEach((n, i) => pushTo(this.byChild!, n.childKey, i));
+    }
+    return (this.byChild.get(childKey) ?? []).filter((k) => this.input.needs[k].kind === kind);
   }
 
   need(i: number): CNeed {
@@ -1379,7 +1423,7 @@ class Lookup {
   /** Other open needs of the same child and kind. */
   siblings(i: number): number[] {
     const n = this.input.needs[i];
-    return (this.byChild.get(n.childKey) ?? []).filter((k) => k !== i && this.input.needs[k].kind === n.kind);
+    return this.needsOfChild(n.childKey, n.kind).filter((k) => k !== i);
   }
 
   /** Projects offering the need's kind and covering its region, eligible or not. */
@@ -1390,12 +1434,13 @@ class Lookup {
   /** Needs a project could serve by kind and region, eligible or not. */
   candidateNeeds(j: number): number[] {
     const p = this.projects[j];
+    const { needsByKind, countiesByPrefix } = this.regionIndex();
     const out = new Set<number>();
     for (const kind of p.kindList) {
       for (const prefix of p.prefixes) {
         // A village prefix is finer than any need's code and finds nothing, as `covers` says.
-        const counties = prefix.length < 6 ? (this.countiesByPrefix.get(prefix) ?? []) : prefix.length <= 9 ? [prefix.slice(0, 6)] : [];
-        const byCounty = this.needsByKind.get(kind);
+        const counties = prefix.length < 6 ? (countiesByPrefix.get(prefix) ?? []) : prefix.length <= 9 ? [prefix.slice(0, 6)] : [];
+        const byCounty = needsByKind.get(kind);
         if (!byCounty) continue;
         for (const county of counties) for (const i of byCounty.get(county) ?? []) if (covers(p, this.need(i))) out.add(i);
       }
@@ -1423,24 +1468,216 @@ class Lookup {
  * a child's active help or of a county's coverage is a change of the needs it concerns.
  */
 export function incrementalScope(changed: { needIds?: string[]; projectIds?: string[] }, input: MatchInput, before?: MatchInput): MatchScope {
+  return scopeOf(changed, input, before, undefined).scope;
+}
+
+type Members = { readonly needIds: readonly string[]; readonly projectIds: readonly string[] };
+
+/**
+ * The components of a solved input, named by their smallest need id: which standing need and
+ * which project lie in which, and what each holds. Kept with a run (`MatchState`) so that the
+ * next change finds its scope by taking whole components instead of walking their pairs.
+ * Each re-solve adds a layer over the previous index holding only what it replaced, so handing
+ * the components on costs the size of the scope, not of the province; every few layers they are
+ * flattened again.
+ */
+export class ComponentIndex {
+  private readonly needs = new Map<string, string | null>();
+  private readonly projects = new Map<string, string | null>();
+  private readonly comps = new Map<string, Members | null>();
+  private constructor(
+    private readonly parent: ComponentIndex | undefined,
+    private readonly depth: number,
+    /** Needs by child key, for the children with more than one open need (few): same-child links. */
+    private readonly children: ReadonlyMap<string, readonly string[]>,
+  ) {}
+
+  /** @internal */
+  static of(g: EligibilityGraph, comps: Components): ComponentIndex {
+    const byChild = new Map<string, string | string[]>();
+    for (const n of g.c.needs) {
+      const seen = byChild.get(n.childKey);
+      if (seen === undefined) byChild.set(n.childKey, n.id);
+      else if (typeof seen === 'string') byChild.set(n.childKey, [seen, n.id]);
+      else seen.push(n.id);
+    }
+    const children = new Map<string, string[]>();
+    for (const [key, ids] of byChild) if (typeof ids !== 'string') children.set(key, ids);
+    const out = new ComponentIndex(undefined, 0, children);
+    out.add(g, comps);
+    return out;
+  }
+
+  /** The groups after a change: `changed` holds each changed child's needs, empty when it has fewer than two. @internal */
+  withChildren(changed: ReadonlyMap<string, readonly string[]>): ReadonlyMap<string, readonly string[]> {
+    const out = new Map(this.children);
+    for (const [key, ids] of changed) {
+      if (ids.length > 1) out.set(key, ids);
+      else out.delete(key);
+    }
+    return out;
+  }
+
+  /** Open needs of a child with more than one; undefined for a child with one. */
+  childNeeds(childKey: string): readonly string[] | undefined {
+    return this.children.get(childKey);
+  }
+
+  private add(g: EligibilityGraph, comps: Components): void {
+    for (const comp of comps.values()) {
+      // Needs are in id order, so the first is the smallest id: a name no other component of
+      // the same input can have, whichever part of the input was solved.
+      const needIds = comp.needs.map((i) => g.c.needs[i].id);
+      const projectIds = comp.projects.map((j) => g.c.projects[j].id);
+      const label = needIds[0];
+      this.comps.set(label, { needIds, projectIds });
+      for (const id of needIds) this.needs.set(id, label);
+      for (const id of projectIds) this.projects.set(id, label);
+    }
+  }
+
+  private static find<T>(x: ComponentIndex | undefined, pick: (x: ComponentIndex) => Map<string, T | null>, key: string): T | undefined {
+    for (; x; x = x.parent) {
+      const v = pick(x).get(key);
+      if (v !== undefined) return v ?? undefined;
+    }
+    return undefined;
+  }
+
+  /** The component of a standing need, by label. */
+  needLabel(id: string): string | undefined {
+    return ComponentIndex.find(this, (x) => x.needs, id);
+  }
+
+  projectLabel(id: string): string | undefined {
+    return ComponentIndex.find(this, (x) => x.projects, id);
+  }
+
+  members(label: string): Members | undefined {
+    return ComponentIndex.find(this, (x) => x.comps, label);
+  }
+
+  /** Every component, label first, in label order (for comparing indexes). */
+  entries(): Array<[string, Members]> {
+    const out = new Map<string, Members | null>();
+    const layers: ComponentIndex[] = [];
+    for (let x: ComponentIndex | undefined = this; x; x = x.parent) layers.unshift(x);
+    for (const x of layers) for (const [k, v] of x.comps) out.set(k, v);
+    return [...out].filter((e): e is [string, Members] => e[1] !== null).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+
+  /**
+   * The components after a re-solve: those of the needs and projects the scope replaced are gone
+   * (a component is either wholly in the scope or untouched), the scope's own come in.
+   * @internal
+   */
+  replace(needIds: Iterable<string>, projectIds: Iterable<string>, g: EligibilityGraph, comps: Components, children: ReadonlyMap<string, readonly string[]>): ComponentIndex {
+    const out = new ComponentIndex(this, this.depth + 1, children);
+    const drop = (label: string | undefined): void => {
+      if (label === undefined || out.comps.has(label)) return;
+      const comp = this.members(label);
+      out.comps.set(label, null);
+      if (!comp) return;
+      for (const n of comp.needIds) out.needs.set(n, null);
+      for (const p of comp.projectIds) out.projects.set(p, null);
+    };
+    for (const id of needIds) drop(this.needLabel(id));
+    for (const id of projectIds) drop(this.projectLabel(id));
+    out.add(g, comps);
+    return out.depth > 8 ? out.flattened() : out;
+  }
+
+  private flattened(): ComponentIndex {
+    const out = new ComponentIndex(undefined, 0, this.children);
+    for (const [label, comp] of this.entries()) {
+      out.comps.set(label, comp);
+      for (const n of comp.needIds) out.needs.set(n, label);
+      for (const p of comp.projectIds) out.projects.set(p, label);
+    }
+    return out;
+  }
+}
+
+/**
+ * `incrementalScope`, optionally with the components of `before`: an unchanged need or project
+ * is linked, before and after the change alike, only to its own component and to what changed
+ * (a pair's eligibility depends on nothing but its need and project, and changes of help,
+ * coverage or exclusions are changes of needs), so reaching one takes its whole component at
+ * once. Only what changed, and needs outside any component, are walked pair by pair. Same-child
+ * links are walked for every need taken: a sibling's standing can change with it.
+ */
+function scopeOf(
+  changed: { needIds?: string[]; projectIds?: string[] },
+  input: MatchInput,
+  before: MatchInput | undefined,
+  index: ComponentIndex | undefined,
+): { scope: MatchScope; children?: ReadonlyMap<string, readonly string[]> } {
   const L = new Lookup(input);
+  const changedNeeds = new Set(changed.needIds ?? []);
+  let children: Map<string, readonly string[]> | undefined;
+  if (index && before) {
+    // Same-child links from the previous run's groups; the groups of the children whose needs
+    // changed (before or after) are read from the input in one pass.
+    const keys = new Set<string>();
+    for (const n of before.needs) if (changedNeeds.has(n.id)) keys.add(n.childKey);
+    for (const id of changedNeeds) {
+      const k = L.needById.get(id);
+      if (k !== undefined) keys.add(input.needs[k].childKey);
+    }
+    const fresh = new Map<string, string[]>();
+    if (keys.size > 0) for (const n of input.needs) if (keys.has(n.childKey)) pushTo(fresh, n.childKey, n.id);
+    L.childGroups = (key) => (keys.has(key) ? fresh.get(key) : index.childNeeds(key));
+    children = new Map();
+    for (const key of keys) {
+      const ids = fresh.get(key);
+      children.set(key, ids && ids.length > 1 ? ids : []);
+    }
+  }
   const needIn = new Uint8Array(input.needs.length);
   const projectIn = new Uint8Array(L.projects.length);
   const needQueue: number[] = [];
   const projectQueue: number[] = [];
+  const siblingQueue: number[] = [];
+  /** Needs that may have no eligible project after the change: all but unchanged needs taken with a component. */
+  const check = new Uint8Array(input.needs.length);
+  const changedProjects = new Set(changed.projectIds ?? []);
+  const taken = new Set<string>();
+  const take = (label: string): void => {
+    if (taken.has(label)) return;
+    taken.add(label);
+    const comp = index!.members(label)!;
+    for (const id of comp.needIds) {
+      const i = L.needById.get(id);
+      if (i === undefined || needIn[i]) continue;
+      if (changedNeeds.has(id)) addNeed(id);
+      else {
+        needIn[i] = 1;
+        siblingQueue.push(i);
+      }
+    }
+    for (const id of comp.projectIds) {
+      const j = L.projectById.get(id);
+      if (j === undefined || projectIn[j]) continue;
+      if (changedProjects.has(id)) addProject(id);
+      else projectIn[j] = 1;
+    }
+  };
   const addNeed = (id: string): void => {
     const i = L.needById.get(id);
-    if (i !== undefined && !needIn[i]) {
-      needIn[i] = 1;
-      needQueue.push(i);
-    }
+    if (i === undefined || needIn[i]) return;
+    const label = index && !changedNeeds.has(id) ? index.needLabel(id) : undefined;
+    if (label !== undefined) return take(label);
+    needIn[i] = 1;
+    check[i] = 1;
+    needQueue.push(i);
   };
   const addProject = (id: string): void => {
     const j = L.projectById.get(id);
-    if (j !== undefined && !projectIn[j]) {
-      projectIn[j] = 1;
-      projectQueue.push(j);
-    }
+    if (j === undefined || projectIn[j]) return;
+    const label = index && !changedProjects.has(id) ? index.projectLabel(id) : undefined;
+    if (label !== undefined) return take(label);
+    projectIn[j] = 1;
+    projectQueue.push(j);
   };
   // A need with no eligible project shows, as its reasons, what each candidate project lacks;
   // when a changed project is such a candidate, that need's reasons change with it.
@@ -1456,22 +1693,37 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
   }
   if (before) {
     const B = new Lookup(before);
-    for (const id of changed.needIds ?? []) {
-      const i = B.needById.get(id);
-      if (i === undefined) continue;
+    // A few changed needs: found by one pass rather than by indexing every need of the input.
+    const changedBefore: number[] = [];
+    before.needs.forEach((n, i) => {
+      if (changedNeeds.has(n.id)) changedBefore.push(i);
+    });
+    for (const i of changedBefore) {
       for (const j of B.candidateProjects(i)) if (B.eligible(i, j)) addProject(B.projects[j].id);
-      for (const k of B.siblings(i)) addNeed(before.needs[k].id);
+      // Siblings by the state after the change: one that left the input is a change itself.
+      for (const k of L.needsOfChild(before.needs[i].childKey, before.needs[i].kind)) addNeed(input.needs[k].id);
     }
     for (const id of changed.projectIds ?? []) {
       const j = B.projectById.get(id);
       if (j === undefined) continue;
-      for (const i of B.candidateNeeds(j)) if (B.eligible(i, j)) addNeed(before.needs[i].id);
+      for (const i of B.candidateNeeds(j)) {
+        if (!B.eligible(i, j)) continue;
+        // It may have lost its only eligible project: its candidates are then named in its reasons.
+        const k = L.needById.get(before.needs[i].id);
+        if (k !== undefined) check[k] = 1;
+        addNeed(before.needs[i].id);
+      }
       addStranded(B, j);
     }
   }
 
   // Close over the links of the state after the change: eligible pairs and same-child siblings.
-  while (needQueue.length > 0 || projectQueue.length > 0) {
+  while (needQueue.length > 0 || projectQueue.length > 0 || siblingQueue.length > 0) {
+    const s = siblingQueue.pop();
+    if (s !== undefined) {
+      for (const k of L.siblings(s)) addNeed(input.needs[k].id);
+      continue;
+    }
     const i = needQueue.pop();
     if (i !== undefined) {
       for (const j of L.candidateProjects(i)) if (!projectIn[j] && L.eligible(i, j)) addProject(L.projects[j].id);
@@ -1489,8 +1741,10 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
     if (!needIn[i]) return;
     scopeNeeds.push(n);
     childKeys.add(n.childKey);
-    // Candidates that are not eligible do not change the solve, but they are named in the reasons.
-    for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
+    // Candidates that are not eligible do not change the solve, but they are named in the
+    // reasons of a need with no eligible project. An unchanged need taken with its component
+    // keeps the eligible projects it had, unless a changed project was one of them.
+    if (check[i]) for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
   });
   const projectIds: string[] = [];
   const originalProject = new Map(input.projects.map((p) => [p.id, p]));
@@ -1499,7 +1753,7 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
     if (projectIn[j]) projectIds.push(p.id);
     if (projectIn[j] || extraProjects[j]) scopeProjects.push(originalProject.get(p.id)!);
   });
-  return {
+  const scope: MatchScope = {
     needIds: scopeNeeds.map((n) => n.id).sort(),
     projectIds,
     input: {
@@ -1511,15 +1765,18 @@ export function incrementalScope(changed: { needIds?: string[]; projectIds?: str
       excludedPairs: (input.excludedPairs ?? []).filter((x) => needIn[L.needById.get(x.needId) ?? -1] === 1),
     },
   };
+  return { scope, children: children && index?.withChildren(children) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Re-matching from the previous run
 
-/** A previous run: the input it solved and what it proposed. */
+/** A previous run: the input it solved and what it proposed, and, when known, its components. */
 export interface MatchState {
   input: MatchInput;
   result: MatchResult;
+  /** From `matchState` or a `Rematch`'s `state`; without it the next scope is found by walking pairs. */
+  components?: ComponentIndex;
 }
 
 export interface Rematch {
@@ -1527,21 +1784,99 @@ export interface Rematch {
   result: MatchResult;
   /** What changed from the previous result: 'full' when everything was solved again. */
   scope: 'full' | { needIds: string[]; projectIds: string[] };
+  /** The run to pass as `previous` next time. */
+  state: MatchState;
+}
+
+/** A full run kept as the base of the next `rematch`: `proposeMatches(input)` with its components. */
+export function matchState(input: MatchInput): MatchState {
+  const g = eligibilityGraph(input);
+  const { result, comps } = solveGraph(g);
+  return { input, result, components: ComponentIndex.of(g, comps) };
 }
 
 /** Above this share of the needs, a scope is solved as a full run: walking it costs more than it saves. */
 export const FULL_RUN_SHARE = 0.5;
 
-function sameValue(a: unknown, b: unknown): boolean {
+const sameDay = (a: Date | undefined, b: Date | undefined): boolean => (a === undefined || b === undefined ? a === b : a.getTime() === b.getTime());
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, k) => sameValue(x, b[k]));
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Field by field over what the engine reads of a need: a generic deep comparison costs most of a 100 000-need diff. */
+function sameNeed(a: OpenNeed, b: OpenNeed): boolean {
+  return (
+    a === b ||
+    (a.id === b.id &&
+      a.childKey === b.childKey &&
+      a.kind === b.kind &&
+      a.urgency === b.urgency &&
+      a.riskLevel === b.riskLevel &&
+      a.childClass === b.childClass &&
+      a.ageYears === b.ageYears &&
+      a.countyCode === b.countyCode &&
+      (a.townshipCode || undefined) === (b.townshipCode || undefined) &&
+      !!a.remote === !!b.remote &&
+      sameDay(a.publishedAt, b.publishedAt) &&
+      sameDay(a.start, b.start) &&
+      sameDay(a.end, b.end))
+  );
+}
+
+function sameProject(a: OpenProject, b: OpenProject): boolean {
+  return (
+    a === b ||
+    (a.id === b.id &&
+      a.organizationId === b.organizationId &&
+      sameList(a.kinds, b.kinds) &&
+      sameList(a.regionCodes, b.regionCodes) &&
+      sameList(a.classes, b.classes) &&
+      a.minAge === b.minAge &&
+      a.maxAge === b.maxAge &&
+      sameDay(a.start, b.start) &&
+      sameDay(a.end, b.end) &&
+      a.remainingCapacity === b.remainingCapacity &&
+      a.homeCountyCode === b.homeCountyCode)
+  );
+}
+
+/**
+ * Ids of the entries that differ, were added or were removed. Inputs loaded the same way come in
+ * the same order, so the two lists are walked side by side, stepping over a single insertion or
+ * removal; only when they fall out of step does the rest go through a map.
+ */
+function diffById<T extends { id: string }>(xs: readonly T[], ys: readonly T[], same: (a: T, b: T) => boolean, out: Set<string>): void {
+  let i = 0;
+  let k = 0;
+  while (i < xs.length && k < ys.length) {
+    const x = xs[i];
+    const y = ys[k];
+    if (x.id === y.id) {
+      if (!same(x, y)) out.add(y.id);
+      i++;
+      k++;
+    } else if (i + 1 < xs.length && xs[i + 1].id === y.id) {
+      out.add(x.id);
+      i++;
+    } else if (k + 1 < ys.length && ys[k + 1].id === x.id) {
+      out.add(y.id);
+      k++;
+    } else break;
   }
-  return false;
+  if (i === xs.length && k === ys.length) return;
+  const old = new Map<string, T>();
+  for (let r = i; r < xs.length; r++) old.set(xs[r].id, xs[r]);
+  for (let r = k; r < ys.length; r++) {
+    const y = ys[r];
+    const x = old.get(y.id);
+    if (!x || !same(x, y)) out.add(y.id);
+    old.delete(y.id);
+  }
+  for (const id of old.keys()) out.add(id);
 }
 
 /**
@@ -1554,17 +1889,8 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
   if (dayOf(before.today, 'today') !== dayOf(after.today, 'today')) return null;
   const needIds = new Set<string>();
   const projectIds = new Set<string>();
-  const diff = <T extends { id: string }>(xs: T[], ys: T[], out: Set<string>): void => {
-    const old = new Map(xs.map((x) => [x.id, x]));
-    for (const y of ys) {
-      const x = old.get(y.id);
-      if (!x || !sameValue(x, y)) out.add(y.id);
-      old.delete(y.id);
-    }
-    for (const id of old.keys()) out.add(id);
-  };
-  diff(before.needs, after.needs, needIds);
-  diff(before.projects, after.projects, projectIds);
+  diffById(before.needs, after.needs, sameNeed, needIds);
+  diffById(before.projects, after.projects, sameProject, projectIds);
 
   const helpByChild = (input: MatchInput): Map<string, string[]> => {
     const m = new Map<string, string[]>();
@@ -1575,7 +1901,10 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
   const hb = helpByChild(before);
   const ha = helpByChild(after);
   const children = new Set<string>();
-  for (const [key, list] of ha) if (!sameValue(list, hb.get(key))) children.add(key);
+  for (const [key, list] of ha) {
+    const old = hb.get(key);
+    if (!old || !sameList(list, old)) children.add(key);
+  }
   for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   const counties = new Set<string>();
   for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (before.coverage[c] !== after.coverage[c]) counties.add(c);
@@ -1593,26 +1922,44 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
 
 /**
  * Matching for `next` from the previous run: only the part of the graph that the differences
- * touch is solved again (`incrementalScope` with the previous input), everything else keeps
- * what the previous run proposed; the result equals a full solve of `next`.
+ * touch is solved again (`incrementalScope` with the previous input, taking whole components
+ * when the previous run's are known), everything else keeps what the previous run proposed;
+ * the result equals a full solve of `next`, and `state` is what `matchState(next)` would give.
  */
 export function rematch(previous: MatchState, next: MatchInput): Rematch {
   const changed = changesBetween(previous.input, next);
-  if (!changed) return { result: proposeMatches(next), scope: 'full' };
-  if (changed.needIds.length === 0 && changed.projectIds.length === 0) return { result: previous.result, scope: { needIds: [], projectIds: [] } };
-  const scope = incrementalScope(changed, next, previous.input);
-  if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return { result: proposeMatches(next), scope: 'full' };
-  const solved = proposeMatches(scope.input);
-  const inScope = new Set(scope.needIds);
-  const open = new Set(next.needs.map((n) => n.id));
-  const keep = (id: string): boolean => open.has(id) && !inScope.has(id);
-  const byNeed = <T extends { needId: string }>(a: T, b: T): number => (a.needId < b.needId ? -1 : a.needId > b.needId ? 1 : 0);
+  const full = (): Rematch => {
+    const state = matchState(next);
+    return { result: state.result, scope: 'full', state };
+  };
+  if (!changed) return full();
+  if (changed.needIds.length === 0 && changed.projectIds.length === 0) {
+    return { result: previous.result, scope: { needIds: [], projectIds: [] }, state: { ...previous, input: next } };
+  }
+  const { scope, children } = scopeOf(changed, next, previous.input, previous.components);
+  if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return full();
+  const g = eligibilityGraph(scope.input);
+  const solved = solveGraph(g);
+  // Every need of the previous result in the scope, or gone from the input, is a changed one or
+  // in the scope; every other entry stands, and both lists are in need id order: merge them.
+  const replaced = new Set([...scope.needIds, ...changed.needIds]);
+  const merge = <T extends { needId: string }>(old: readonly T[], fresh: readonly T[]): T[] => {
+    const out: T[] = [];
+    let k = 0;
+    for (const x of old) {
+      if (replaced.has(x.needId)) continue;
+      while (k < fresh.length && fresh[k].needId < x.needId) out.push(fresh[k++]);
+      out.push(x);
+    }
+    while (k < fresh.length) out.push(fresh[k++]);
+    return out;
+  };
+  const result: MatchResult = { proposals: merge(previous.result.proposals, solved.result.proposals), unmatched: merge(previous.result.unmatched, solved.result.unmatched) };
+  const scopeProjects = new Set([...scope.projectIds, ...changed.projectIds]);
   return {
-    result: {
-      proposals: [...previous.result.proposals.filter((p) => keep(p.needId)), ...solved.proposals].sort(byNeed),
-      unmatched: [...previous.result.unmatched.filter((u) => keep(u.needId)), ...solved.unmatched].sort(byNeed),
-    },
+    result,
     // Needs that left the input are part of the change: their proposals are replaced by nothing.
-    scope: { needIds: [...new Set([...scope.needIds, ...changed.needIds])].sort(), projectIds: [...new Set([...scope.projectIds, ...changed.projectIds])].sort() },
+    scope: { needIds: [...replaced].sort(), projectIds: [...scopeProjects].sort() },
+    state: { input: next, result, components: previous.components?.replace(replaced, scopeProjects, g, solved.comps, children!) },
   };
 }

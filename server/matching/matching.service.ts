@@ -14,7 +14,7 @@ import type { NeedKind, NeedStatus } from '../needs/needs.rules';
 import type { NeedsService } from '../needs/needs.service';
 import type { NotificationsService } from '../notifications/notifications.service';
 import { PROJECT_ROLES, requireProjectPublisher, type ProjectForMatching, type ProjectsService } from '../projects/projects.service';
-import { eligibility, proposeMatches, rematch, type ActiveHelp, type ExcludedPair, type MatchInput, type MatchResult, type MatchState, type OpenNeed, type OpenProject, type RegionCoverage } from './matching.rules';
+import { eligibility, matchState, rematch, type ActiveHelp, type ExcludedPair, type MatchInput, type MatchResult, type MatchState, type OpenNeed, type OpenProject, type RegionCoverage } from './matching.rules';
 import { canTransition, helpPeriod, LIVE_PROPOSAL_STATUSES, type ProposalStatus } from './lifecycle.rules';
 import { reasonsForProject, reasonText, type ProposalForNeed, type ProposalForProject, type UnmatchedForNeed } from './matching.projections';
 import type { HelpRecordsService } from './help-records.service';
@@ -228,10 +228,11 @@ export class MatchingService {
     });
   }
 
-  private async solveAll(loaded: Awaited<ReturnType<MatchingService['loadInput']>>, started: bigint, triggeredBy: string | null): Promise<RunSummary> {
+  /** A full run; `solved` when the caller already solved this very input (a rematch that fell back to a full one). */
+  private async solveAll(loaded: Awaited<ReturnType<MatchingService['loadInput']>>, started: bigint, triggeredBy: string | null, solved?: MatchState): Promise<RunSummary> {
     const { input, needFacts, projectOrgs } = loaded;
-    const result = proposeMatches(input);
-    const stored = await this.store(result, { needIds: [...needFacts.keys()], projectIds: [...projectOrgs.keys()], full: true }, { projectOrgs, inputNeeds: input.needs.length, inputProjects: input.projects.length, started, triggeredBy, input });
+    const state = solved?.input === input ? solved : matchState(input);
+    const stored = await this.store(state.result, { needIds: [...needFacts.keys()], projectIds: [...projectOrgs.keys()], full: true }, { projectOrgs, inputNeeds: input.needs.length, inputProjects: input.projects.length, started, triggeredBy, state });
     return stored!;
   }
 
@@ -257,8 +258,8 @@ export class MatchingService {
       if (!previous) return this.solveAll(loaded, started, null);
       const { input, projectOrgs } = loaded;
       const next = rematch(previous, input);
-      if (next.scope === 'full') return this.solveAll(loaded, started, null);
-      const stored = await this.store(next.result, { ...next.scope, full: false }, { projectOrgs, inputNeeds: next.scope.needIds.length, inputProjects: next.scope.projectIds.length, started, triggeredBy: null, input, revision: previous.revision });
+      if (next.scope === 'full') return this.solveAll(loaded, started, null, next.state);
+      const stored = await this.store(next.result, { ...next.scope, full: false }, { projectOrgs, inputNeeds: next.scope.needIds.length, inputProjects: next.scope.projectIds.length, started, triggeredBy: null, state: next.state, revision: previous.revision });
       // Another node stored a run since ours: what is stored is no longer what `previous` says.
       return stored ?? this.solveAll(loaded, started, null);
     });
@@ -274,7 +275,7 @@ export class MatchingService {
   private async store(
     result: MatchResult,
     scope: { needIds: string[]; projectIds: string[]; full: boolean },
-    ctx: { projectOrgs: Map<string, string>; inputNeeds: number; inputProjects: number; started: bigint; triggeredBy: string | null; input: MatchInput; revision?: number },
+    ctx: { projectOrgs: Map<string, string>; inputNeeds: number; inputProjects: number; started: bigint; triggeredBy: string | null; state: MatchState; revision?: number },
   ): Promise<RunSummary | null> {
     // Kept only once stored: a failed or stale run must not become the base of the next one.
     this.previous = undefined;
@@ -332,7 +333,7 @@ export class MatchingService {
       return { run, fresh, revision: runs + 1 };
     });
     if (!summary) return null;
-    this.previous = { input: ctx.input, result, revision: summary.revision };
+    this.previous = { ...ctx.state, revision: summary.revision };
     await this.announce(summary.fresh, ctx.projectOrgs);
     return summary.run;
   }

@@ -6,6 +6,7 @@ import {
   eligibilityGraph,
   greedyMatches,
   incrementalScope,
+  matchState,
   objectiveOf,
   proposeMatches,
   regionPrefix,
@@ -732,6 +733,63 @@ describe('rematch', () => {
     // Most steps are solved in part, some (wide projects) fall back to a full run.
     expect(partial).toBeGreaterThan(120);
     expect(full).toBeGreaterThan(0);
+  });
+
+  /** Mostly county-wide projects (local components), a few wider ones; a quarter of the needs share children. */
+  function localised(seed: number, size: { needs: number; projects: number }): MatchInput {
+    const wide = randomInstance(seed, { ...size, siblings: true, maxCapacity: 3 });
+    return withExclusions(
+      {
+        ...wide,
+        needs: wide.needs.map((n, i) => (i % 4 === 0 ? n : { ...n, childKey: `own-${n.id}` })),
+        projects: wide.projects.map((p, j) => (j % 12 === 0 && !p.regionCodes[0].endsWith('0000') ? p : { ...p, regionCodes: [p.homeCountyCode ?? '520324'] })),
+      },
+      seed,
+      0.03,
+    );
+  }
+
+  it('from the components of the previous run, equals a full run after hundreds of random single changes, small and medium', () => {
+    let cases = 0;
+    let partial = 0;
+    for (const [size, seeds, steps] of [
+      [{ needs: 15, projects: 6 }, 30, 8],
+      [{ needs: 60, projects: 25 }, 15, 10],
+      [{ needs: 250, projects: 90 }, 4, 10],
+    ] as const) {
+      for (let seed = 1; seed <= seeds; seed++) {
+        const r = prng(7000 + seed * 31 + size.needs);
+        let current = localised(5000 + seed * 17 + size.needs, size);
+        let state = matchState(current);
+        for (let k = 0; k < steps; k++) {
+          const { label, after } = step(current, r, seed * 1000 + k);
+          const next = rematch(state, after);
+          const expected = matchState(after);
+          expect({ size: size.needs, seed, k, label, result: next.result }).toEqual({ size: size.needs, seed, k, label, result: expected.result });
+          // The components handed on are those a full run finds, so the next change starts right.
+          const labels = (st: MatchState): unknown => ({ components: st.components!.entries(), needs: after.needs.map((n) => st.components!.needLabel(n.id)), projects: after.projects.map((p) => st.components!.projectLabel(p.id)), children: after.needs.map((n) => [...(st.components!.childNeeds(n.childKey) ?? [])].sort()) });
+          expect({ size: size.needs, seed, k, label, components: labels(next.state) }).toEqual({ size: size.needs, seed, k, label, components: labels(expected) });
+          if (next.scope !== 'full') partial++;
+          cases++;
+          state = next.state;
+          current = after;
+        }
+      }
+    }
+    expect(cases).toBeGreaterThanOrEqual(400);
+    expect(partial).toBeGreaterThan(cases / 2);
+  });
+
+  it('leaves the previous run as it was: many changes from the same run each equal their full run', () => {
+    const base = localised(4242, { needs: 120, projects: 45 });
+    const state = matchState(base);
+    const snapshot = JSON.stringify({ result: state.result, components: state.components!.entries() });
+    const r = prng(4243);
+    for (let k = 0; k < 60; k++) {
+      const { label, after } = step(base, r, k);
+      expect({ k, label, result: rematch(state, after).result }).toEqual({ k, label, result: proposeMatches(after) });
+    }
+    expect(JSON.stringify({ result: state.result, components: state.components!.entries() })).toBe(snapshot);
   });
 
   it('solves everything again on a new day, and nothing when nothing changed', () => {
