@@ -16,6 +16,7 @@ import { canTransition, isBeingHelped, isPublicCodeShape, mayDecideReview, NEED_
 import type { CaseworkerNeedView, NeedReviewView, PublicNeedView, ServedNeedView, TuplePreview } from './needs.projections';
 import type { RealtimeHub } from '../realtime/hub';
 import type { Logger } from '../lib/logger';
+import type { PublicCache } from '../lib/public-cache';
 
 /** Publication refused because the description may identify someone; carries the spans to show. */
 export class PiiFoundError extends RuleViolationError {
@@ -38,6 +39,8 @@ export interface NeedsDeps {
   pairedNeed?: (tx: Tx, needId: string) => Promise<boolean>;
   logger?: Logger;
   now?: () => Date;
+  /** Remembers the board's public answers for a few seconds; forgotten on every publication change. */
+  publicCache?: PublicCache;
 }
 
 export interface BoardFilters {
@@ -49,6 +52,8 @@ export interface BoardFilters {
 }
 
 const BOARD_PAGE = 20;
+/** How long after an invalidation inside a transaction nothing is cached: longer than such a transaction takes to commit. */
+const IN_TRANSACTION_HOLD_MS = 2_000;
 const QUEUE_PAGE = 20;
 
 /** The board's need with this public code (any case); a string that cannot be a code finds nothing. */
@@ -324,6 +329,7 @@ export class NeedsService {
 
   /** Tells every open board page the new number of public needs (after the change has committed). */
   private async announceBoardCount(): Promise<void> {
+    this.deps.publicCache?.invalidate();
     if (!this.deps.hub) return;
     const [{ total }] = await this.deps.db.select({ total: count() }).from(publishedNeeds).where(eq(publishedNeeds.visible, true));
     this.deps.hub.toBoard('figures', { room: 'board', values: { total: String(total) } });
@@ -372,6 +378,8 @@ export class NeedsService {
     if (!canTransition(from, to)) throw new Error(`need transition ${from} → ${to} is not allowed`);
     const moved = await tx.update(needs).set({ status: to, updatedAt: this.now() }).where(and(eq(needs.id, needId), eq(needs.status, from))).returning({ id: needs.id });
     if (moved.length === 0) throw new RuleViolationError('needs.status.changed');
+    // The board shows the status; the caller's transaction commits later than this.
+    this.deps.publicCache?.invalidate(IN_TRANSACTION_HOLD_MS);
     if (PUBLIC_STATUSES.includes(from) && !PUBLIC_STATUSES.includes(to)) {
       // Kept (its public code names it in help records) but no longer shown or counted.
       await tx.update(publishedNeeds).set({ visible: false, heldBackReason: null, ageBand: null, sex: null, regionCode: null, regionLevel: null, childClass: null }).where(eq(publishedNeeds.needId, needId));
@@ -384,6 +392,7 @@ export class NeedsService {
    * guarantee holds for the set as a whole (patching one need could single a child out).
    */
   async reanonymize(tx: Database | Tx = this.deps.db): Promise<{ visible: number; heldBack: number }> {
+    this.deps.publicCache?.invalidate(IN_TRANSACTION_HOLD_MS);
     const { rows, population } = await this.publishedPopulation(tx);
     const decisions = anonymizePopulation([...population.values()], this.deps.kAnonymity);
     let visible = 0;
@@ -454,6 +463,14 @@ export class NeedsService {
 
   /** The public needs board: visible published needs, most urgent first, filtered, a page at a time. */
   async board(filters: BoardFilters, page: number): Promise<{ needs: PublicNeedView[]; total: number; allVisible: number; pageSize: number }> {
+    return this.cached(`board:${JSON.stringify([filters.region, filters.kind, filters.childClass, filters.ageBand, filters.urgency, page])}`, () => this.loadBoard(filters, page));
+  }
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.deps.publicCache ? this.deps.publicCache.get(key, load) : load();
+  }
+
+  private async loadBoard(filters: BoardFilters, page: number): Promise<{ needs: PublicNeedView[]; total: number; allVisible: number; pageSize: number }> {
     const where = this.boardWhere(filters);
     const [rows, [{ total }], [{ allVisible }]] = await Promise.all([
       this.deps.db
@@ -472,6 +489,10 @@ export class NeedsService {
 
   /** Counts of visible needs per region one level below `parent` (provinces when none), for the board's region list. */
   async countsByRegion(parent?: string): Promise<Array<{ code: string; name: string; count: number }>> {
+    return this.cached(`regions:${parent ?? ''}`, () => this.loadCountsByRegion(parent));
+  }
+
+  private async loadCountsByRegion(parent?: string): Promise<Array<{ code: string; name: string; count: number }>> {
     const region = parent ? regionByCode(parent) : undefined;
     const prefixLen = !region ? 2 : region.level === 'province' ? 4 : 6;
     const filterLen = !region ? 0 : region.level === 'province' ? 2 : 4;

@@ -13,6 +13,7 @@ import { canTransition, lockedChanges, PUBLIC_PROJECT_STATUSES, statusForCapacit
 import { managedProject, publicProject, type ManagedProject, type PublicProject } from './projects.projections';
 import type { ProjectFilters, ProjectInput, RoleInput } from './projects.schemas';
 import type { ProjectFunding } from '../realtime/project-funding';
+import type { PublicCache } from '../lib/public-cache';
 
 /** Who runs a project: the admins and staff of a verified charity or caring enterprise. */
 export const PROJECT_ROLES = ['admin', 'staff'] as const;
@@ -40,6 +41,9 @@ export interface ProjectMatchingHooks {
   releaseProject(tx: Tx, projectId: string, actorUserId: string): Promise<string[]>;
 }
 
+/** How long after a change inside a transaction nothing is cached: longer than such a transaction takes to commit. */
+const IN_TRANSACTION_HOLD_MS = 2_000;
+
 export interface ProjectsDeps {
   db: Database;
   audit: AuditService;
@@ -53,6 +57,8 @@ export interface ProjectsDeps {
   now?: () => Date;
   /** Raised against goal, for the public page (the money is the ledger's, not this area's). */
   funding?: { of(projectId: string): Promise<ProjectFunding | null> };
+  /** Remembers public project pages for a few seconds; forgotten on every change to what they show. */
+  publicCache?: PublicCache;
 }
 
 /** An open project as matching needs it; `homeRegionCode` is the organization's county (or its wider area). */
@@ -112,6 +118,11 @@ export class ProjectsService {
   private readonly now: () => Date;
   constructor(private readonly deps: ProjectsDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** A change to a project's public page is being made inside a transaction that commits later. */
+  private publicChanged(): void {
+    this.deps.publicCache?.invalidate(IN_TRANSACTION_HOLD_MS);
   }
 
   private today(): string {
@@ -178,6 +189,7 @@ export class ProjectsService {
       if (locked.length > 0) throw new RuleViolationError('projects.edit.locked', { fields: locked.map((f) => t(`fields.${f}`)).join(t('projects.separator')) });
       this.checkTerms(input, area.regionCode, current.placesTaken + current.placesPromised, t);
       const next = statusForCapacity(status, input.capacity, current.placesTaken);
+    this.publicChanged();
       await tx
         .update(projects)
         .set({ title: input.title, description: input.description, ...termsOf(input), status: next, updatedAt: this.now() })
@@ -191,6 +203,7 @@ export class ProjectsService {
   private async move(tx: Tx, current: ProjectRow, to: ProjectStatus, t: Translate, values: Partial<typeof projects.$inferInsert> = {}): Promise<void> {
     const from = current.status as ProjectStatus;
     if (!canTransition(from, to)) throw new RuleViolationError('projects.status.cannot', { status: t(`projects.status.${from}`), to: t(`projects.status.${to}`) });
+    this.publicChanged();
     const moved = await tx
       .update(projects)
       .set({ ...values, status: to, updatedAt: this.now() })
@@ -285,6 +298,7 @@ export class ProjectsService {
     await this.deps.db.transaction(async (tx) => {
       const current = await this.ownProject(tx, organizationId, projectId);
       if (current.status === 'closed') throw new RuleViolationError('projects.roles.closed');
+    this.publicChanged();
       const [role] = await tx.insert(projectRoles).values({ projectId, title: input.roleTitle, roleKind: input.roleKind, cadence: input.cadence, requiredSkills: input.requiredSkills, slots: input.slots }).returning({ id: projectRoles.id });
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'project.role.add', subjectType: 'project', subjectId: projectId, detail: { roleId: role.id, roleKind: input.roleKind } }, tx);
     });
@@ -294,6 +308,7 @@ export class ProjectsService {
   async removeRole(viewer: Viewer, organizationId: string, projectId: string, roleId: string): Promise<void> {
     const { actor } = requireProjectPublisher(viewer, organizationId);
     await this.deps.db.transaction(async (tx) => {
+    this.publicChanged();
       await this.ownProject(tx, organizationId, projectId);
       const gone = await tx.delete(projectRoles).where(and(eq(projectRoles.id, roleId), eq(projectRoles.projectId, projectId))).returning({ id: projectRoles.id });
       if (gone.length === 0) throw new NotFoundError('role');
@@ -364,6 +379,10 @@ export class ProjectsService {
 
   /** A project's public page with raised against goal; drafts, projects under review and rejected ones are not found. A project locked out for an overdue disclosure stays reachable and says so. */
   async publicView(projectId: string): Promise<PublicProject & { funding: ProjectFunding | null; giftLockout: { kind: string; daysOverdue: number } | null }> {
+    return this.deps.publicCache ? this.deps.publicCache.get(`project:${projectId}`, () => this.loadPublicView(projectId)) : this.loadPublicView(projectId);
+  }
+
+  private async loadPublicView(projectId: string): Promise<PublicProject & { funding: ProjectFunding | null; giftLockout: { kind: string; daysOverdue: number } | null }> {
     const [row] = await this.deps.db
       .select({ p: projects, orgName: organizations.name })
       .from(projects)
@@ -408,6 +427,7 @@ export class ProjectsService {
 
   /** Inside an acceptance: promises one place of an open project; false when none is left. */
   async promisePlace(tx: Tx, projectId: string): Promise<boolean> {
+    this.publicChanged();
     const done = await tx
       .update(projects)
       .set({ placesPromised: sql`${projects.placesPromised} + 1`, updatedAt: this.now() })
@@ -418,6 +438,7 @@ export class ProjectsService {
 
   /** Inside a withdrawal of an accepted proposal: gives its promised place back. */
   async releasePromise(tx: Tx, projectId: string): Promise<void> {
+    this.publicChanged();
     await tx
       .update(projects)
       .set({ placesPromised: sql`greatest(${projects.placesPromised} - 1, 0)`, updatedAt: this.now() })
@@ -426,6 +447,7 @@ export class ProjectsService {
 
   /** Inside a confirmation: the promised place becomes a taken one; the project is full when none is left. */
   async takePromisedPlace(tx: Tx, projectId: string): Promise<ProjectStatus> {
+    this.publicChanged();
     const [row] = await tx
       .update(projects)
       .set({ placesTaken: sql`${projects.placesTaken} + 1`, placesPromised: sql`${projects.placesPromised} - 1`, updatedAt: this.now() })

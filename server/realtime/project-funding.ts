@@ -3,6 +3,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { Logger } from '../lib/logger';
 import { formatFen } from '../lib/money';
 import type { RealtimeHub } from './hub';
+import type { PublicCache } from '../lib/public-cache';
 
 /** What anyone may see of a project's money on its page: raised against the goal. */
 export interface ProjectFunding {
@@ -24,7 +25,7 @@ export function fundingPercent(raisedFen: number, goalFen: number | null): numbe
  * the project (room `project:<id>`). Only public figures travel; never who gave.
  */
 export class ProjectFundingFigures {
-  constructor(private readonly deps: { ledger: LedgerService; projects: ProjectDirectory; hub: RealtimeHub; logger: Logger }) {}
+  constructor(private readonly deps: { ledger: LedgerService; projects: ProjectDirectory; hub: RealtimeHub; logger: Logger; publicCache?: PublicCache }) {}
 
   /** Raised against goal for one project; null when the money side does not know the project. */
   async of(projectId: string): Promise<ProjectFunding | null> {
@@ -39,6 +40,8 @@ export class ProjectFundingFigures {
    * a failure is logged, never thrown: the gift stands, and a page reload shows the figure.
    */
   async announce(projectId: string): Promise<void> {
+    // The project's page shows the raised figure: the next view reads it afresh.
+    this.deps.publicCache?.invalidate();
     try {
       const funding = await this.of(projectId);
       if (!funding) return;

@@ -19,10 +19,10 @@ export interface TestContext {
 }
 
 /** The real app on a fresh test database; pass `now` to move the clock. */
-export async function startTestApp(opts: { config?: Partial<Config>; now?: () => Date } & Pick<AppDeps, 'projectDirectory' | 'paymentProvider'> = {}): Promise<TestContext> {
+export async function startTestApp(opts: { config?: Partial<Config>; now?: () => Date } & Pick<AppDeps, 'projectDirectory' | 'paymentProvider' | 'publicCache'> = {}): Promise<TestContext> {
   const database = await openTestDatabase();
   const config = testConfig({ baseUrl: 'http://carebridge.test', trustProxy: 'loopback', ...opts.config });
-  const { app, services, state, sessionMiddleware } = createApp({ config, database, logger: createLogger('silent'), now: opts.now, cipher: new FieldCipher(crypto.randomBytes(32)), projectDirectory: opts.projectDirectory, paymentProvider: opts.paymentProvider });
+  const { app, services, state, sessionMiddleware } = createApp({ config, database, logger: createLogger('silent'), now: opts.now, cipher: new FieldCipher(crypto.randomBytes(32)), projectDirectory: opts.projectDirectory, paymentProvider: opts.paymentProvider, publicCache: opts.publicCache });
   return { app, database, services, state, sessionMiddleware, close: () => database.close() };
 }
 
