@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { Database, Tx } from '../db/client';
 import type { AuditService } from '../audit/audit.service';
 import { ForbiddenError, NotFoundError } from '../lib/errors';
 import type { Translate } from '../lib/i18n';
@@ -85,7 +85,7 @@ export class DashboardService {
     const todayDate = sql`${today}::date`;
     // One statement, one grouped part per figure family, each from the region's records only:
     // children and needs once (kids, kid_needs), then what joins them.
-    const result = (await this.deps.db.execute(sql`
+    const result = (await this.roomy((db) => db.execute(sql`
       with kids as materialized (
         select c.id, c.id_hash, c.risk_level, ${keyOf(childPlace)} as code, c.last_visit_on
         from children c where c.archived_at is null and ${within(childPlace)}
@@ -179,7 +179,7 @@ export class DashboardService {
         from project_place pp where ${within(sql`pp.place`)} group by 1
       ) x
       group by code
-      order by code nulls first`)) as unknown as { rows: Row[] };
+      order by code nulls first`))) as unknown as { rows: Row[] };
 
     // Which rows are remote (乡/镇) or central (街道): read from the division names, handed to SQL for the medians.
     const place = (raw: unknown): { code: string; info: Region | undefined } => {
@@ -238,6 +238,14 @@ export class DashboardService {
       chart: bars(placed.map((r) => ({ label: r.name, value: r.coverage ?? 0 }))),
       gapChart: bars(placed.filter((r) => r.gapFen > 0).map((r) => ({ label: r.name, value: Math.round(r.gapFen / 100) }))),
     };
+  }
+
+  /** Runs a query with room to hash and sort a province's needs in memory (the default 4 MB spills to disk). */
+  private roomy<T>(run: (db: Tx) => Promise<T>): Promise<T> {
+    return this.deps.db.transaction(async (tx) => {
+      await tx.execute(sql`set local work_mem = '64MB'`);
+      return run(tx);
+    });
   }
 
   /**
