@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { Database, Tx } from '../db/client';
 import type { AuditService } from '../audit/audit.service';
 import { ForbiddenError, NotFoundError } from '../lib/errors';
 import type { Translate } from '../lib/i18n';
@@ -76,36 +76,64 @@ export class DashboardService {
     const { rowLevel, prefix, filterDigits } = drillDown(region?.code, region?.level);
     const today = chinaDate(this.deps.now?.() ?? new Date());
     const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - VISIT_INTERVAL_DAYS * 86_400_000).toISOString().slice(0, 10);
-    const within = (place: SQL) => (filterDigits ? sql`left(${place}, ${sql.raw(String(filterDigits))}) = ${region!.code.slice(0, filterDigits)}` : sql`true`);
+    // A prefix match rather than left(…) = …: the planner estimates it from the column's (or
+    // the indexed expression's) statistics, so a province is known to be most rows and a county few.
+    const within = (place: SQL) => (filterDigits ? sql`${place} like ${`${region!.code.slice(0, filterDigits)}%`}` : sql`true`);
     const keyOf = (place: SQL) => sql`nullif(left(${place}, ${sql.raw(String(prefix))}), '')`;
     // Every child has a county; townships come from the village code when the record has one.
     const childPlace = sql`coalesce(c.township_code, c.county_code)`;
-    const result = (await this.deps.db.execute(sql`
-      with kids as (
-        select c.id, ${keyOf(childPlace)} as code, c.last_visit_on from children c where c.archived_at is null and ${within(childPlace)}
+    const todayDate = sql`${today}::date`;
+    // One statement, one grouped part per figure family, each from the region's records only:
+    // children and needs once (kids, kid_needs), then what joins them.
+    const result = (await this.roomy((db) => db.execute(sql`
+      with kids as materialized (
+        select c.id, c.id_hash, c.risk_level, ${keyOf(childPlace)} as code, c.last_visit_on
+        from children c where c.archived_at is null and ${within(childPlace)}
       ),
-      open_all as (
-        select n.id, n.kind, n.urgency, c.risk_level, pn.published_at, coalesce(c.id_hash, 'child:' || c.id::text) as ck,
-          greatest(coalesce(n.start_on, ${today}::date), ${today}::date) as f, coalesce(n.end_on, 'infinity'::date) as u
-        from needs n join children c on c.id = n.child_id left join published_needs pn on pn.need_id = n.id
-        where n.status = 'published' and c.archived_at is null
+      kid_needs as materialized (
+        select n.id, n.child_id, n.status, n.kind, n.urgency, n.amount_fen, n.start_on, n.end_on, k.code, k.id_hash, k.risk_level
+        from kids k join needs n on n.child_id = k.id
       ),
-      active as (
-        select h.child_key as ck, h.kind, h.start_on as f, coalesce(h.end_on, 'infinity'::date) as u from help_records h where h.status = 'in_progress'
+      open_here as materialized (
+        -- From the tables rather than kid_needs, so the planner knows how many needs are open.
+        select n.id, n.child_id, ${keyOf(childPlace)} as code, n.kind, n.urgency, c.risk_level, c.id_hash, coalesce(c.id_hash, 'child:' || c.id::text) as ck, pn.published_at,
+          greatest(coalesce(n.start_on, ${todayDate}), ${todayDate}) as f, coalesce(n.end_on, 'infinity'::date) as u
+        from children c join needs n on n.child_id = c.id left join published_needs pn on pn.need_id = n.id
+        where n.status = 'published' and c.archived_at is null and ${within(childPlace)}
+      ),
+      same_child as materialized (
+        -- Records of the same child (the same ID number) in any organization, archived or not;
+        -- a record without an ID number is only itself.
+        select o.id as need_id, c.id as child_id, c.archived_at is null as current, c.risk_level from open_here o join children c on c.id_hash = o.id_hash
         union all
-        select coalesce(c.id_hash, 'child:' || c.id::text), n.kind, greatest(p.start_on, ${today}::date), least(coalesce(n.end_on, 'infinity'::date), p.end_on)
-        from match_proposals mp join needs n on n.id = mp.need_id join children c on c.id = n.child_id join projects p on p.id = mp.project_id
-        where mp.status = 'accepted'
+        select o.id, o.child_id, true, o.risk_level from open_here o where o.id_hash is null
       ),
       prevented as (
-        -- Two joins rather than "exists … or exists …", so both are hash joins on (child, kind).
-        select o.id from open_all o join active a on a.ck = o.ck and a.kind = o.kind and a.f <= o.u and o.f <= a.u
+        -- Active help of the kind: help in progress, or an accepted proposal (for the overlap of the need and the project).
+        select o.id, o.code from open_here o
+          join help_records h on h.child_key = o.ck and h.kind = o.kind and h.status = 'in_progress'
+          where h.start_on <= o.u and o.f <= coalesce(h.end_on, 'infinity'::date)
         union
-        select o.id from open_all o join open_all m on m.ck = o.ck and m.kind = o.kind and m.id <> o.id and m.f <= o.u and o.f <= m.u
-          and (-m.urgency, m.risk_level, m.published_at, m.id) < (-o.urgency, o.risk_level, o.published_at, o.id)
+        select o.id, o.code from open_here o
+          join same_child s on s.need_id = o.id
+          join needs n on n.child_id = s.child_id and n.kind = o.kind
+          join match_proposals mp on mp.need_id = n.id and mp.status = 'accepted'
+          join projects p on p.id = mp.project_id
+          where greatest(p.start_on, ${todayDate}) <= o.u and o.f <= least(coalesce(n.end_on, 'infinity'::date), p.end_on)
+        union
+        -- Another open need of the same child and kind, overlapping, that matching ranks first.
+        select o.id, o.code from open_here o
+          join same_child s on s.need_id = o.id and s.current
+          join needs m on m.child_id = s.child_id and m.kind = o.kind and m.status = 'published' and m.id <> o.id
+          left join published_needs pm on pm.need_id = m.id
+          where greatest(coalesce(m.start_on, ${todayDate}), ${todayDate}) <= o.u and o.f <= coalesce(m.end_on, 'infinity'::date)
+            and (-m.urgency, s.risk_level, pm.published_at, m.id) < (-o.urgency, o.risk_level, o.published_at, o.id)
       ),
-      project_place as (
-        select p.id::text as project_id, coalesce((
+      gifts as (
+        select lp.project_id, -sum(lp.amount_fen) as fen from ledger_postings lp where lp.account_type = 'donors' and lp.project_id is not null group by lp.project_id
+      ),
+      project_place as materialized (
+        select g.fen, coalesce((
           select case length(s.stem) when 2 then s.stem || '0000' when 4 then s.stem || '00' else s.stem end
           from (
             select l, min(left(st.stem, l)) as stem, count(distinct left(st.stem, l)) as n, min(length(st.stem)) as shortest
@@ -114,7 +142,9 @@ export class DashboardService {
             cross join unnest(array[2, 4, 6, 9, 12]) as l
             group by l
           ) s where s.n = 1 and s.shortest >= s.l order by s.l desc limit 1), '') as place
-        from projects p
+        from gifts g join projects p on p.id::text = g.project_id
+        -- Only projects with a code in the region's province can be placed inside the region.
+        where ${filterDigits ? sql`exists (select 1 from unnest(p.region_codes) as rc(code) where rc.code like ${`${region!.code.slice(0, 2)}%`})` : sql`true`}
       )
       select code,
         sum(children)::int as children, sum(overdue_visits)::int as overdue_visits, sum(needs_open)::int as needs_open,
@@ -122,31 +152,34 @@ export class DashboardService {
         sum(duplicates_prevented)::int as duplicates_prevented, sum(overdue_follow_ups)::int as overdue_follow_ups,
         sum(volunteer_minutes)::bigint as volunteer_minutes, sum(raised_fen)::bigint as raised_fen
       from (
-        select k.code, count(distinct k.id) as children,
-          count(distinct k.id) filter (where k.last_visit_on is null or k.last_visit_on < ${cutoff}::date) as overdue_visits,
-          count(n.id) filter (where n.status in ('published','matched')) as needs_open,
-          count(n.id) filter (where n.status = 'being_helped') as needs_being_helped,
-          count(n.id) filter (where n.status = 'met') as needs_met,
-          coalesce(sum(n.amount_fen) filter (where n.status in ('published','matched')), 0) as needed_fen,
+        select k.code, count(*) as children,
+          count(*) filter (where k.last_visit_on is null or k.last_visit_on < ${cutoff}::date) as overdue_visits,
+          0 as needs_open, 0 as needs_being_helped, 0 as needs_met, 0 as needed_fen,
           0 as duplicates_prevented, 0 as overdue_follow_ups, 0 as volunteer_minutes, 0 as raised_fen
-        from kids k left join needs n on n.child_id = k.id group by k.code
+        from kids k group by k.code
         union all
-        select k.code, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0
-        from prevented pr join needs n on n.id = pr.id join kids k on k.id = n.child_id group by k.code
+        select n.code, 0, 0,
+          count(*) filter (where n.status in ('published','matched')),
+          count(*) filter (where n.status = 'being_helped'),
+          count(*) filter (where n.status = 'met'),
+          coalesce(sum(n.amount_fen) filter (where n.status in ('published','matched')), 0),
+          0, 0, 0, 0
+        from kid_needs n group by n.code
         union all
-        select k.code, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0
-        from follow_ups fu join help_records h on h.id = fu.help_record_id join needs n on n.id = h.need_id join kids k on k.id = n.child_id
-        where h.status = 'in_progress' and fu.done_on is null and fu.due_on < ${today}::date group by k.code
+        select pr.code, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0 from prevented pr group by pr.code
+        union all
+        select n.code, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0
+        from kid_needs n join help_records h on h.need_id = n.id join follow_ups fu on fu.help_record_id = h.id
+        where h.status = 'in_progress' and fu.done_on is null and fu.due_on < ${todayDate} group by n.code
         union all
         select ${keyOf(sql`hl.region_code`)}, 0, 0, 0, 0, 0, 0, 0, 0, sum(hl.minutes), 0
         from hour_logs hl where hl.status = 'approved' and hl.region_code is not null and ${within(sql`hl.region_code`)} group by 1
         union all
-        select ${keyOf(sql`pp.place`)}, 0, 0, 0, 0, 0, 0, 0, 0, 0, -sum(lp.amount_fen)
-        from ledger_postings lp join project_place pp on pp.project_id = lp.project_id
-        where lp.account_type = 'donors' and ${within(sql`pp.place`)} group by 1
+        select ${keyOf(sql`pp.place`)}, 0, 0, 0, 0, 0, 0, 0, 0, 0, sum(pp.fen)
+        from project_place pp where ${within(sql`pp.place`)} group by 1
       ) x
       group by code
-      order by code nulls first`)) as unknown as { rows: Row[] };
+      order by code nulls first`))) as unknown as { rows: Row[] };
 
     // Which rows are remote (乡/镇) or central (街道): read from the division names, handed to SQL for the medians.
     const place = (raw: unknown): { code: string; info: Region | undefined } => {
@@ -205,6 +238,14 @@ export class DashboardService {
       chart: bars(placed.map((r) => ({ label: r.name, value: r.coverage ?? 0 }))),
       gapChart: bars(placed.filter((r) => r.gapFen > 0).map((r) => ({ label: r.name, value: Math.round(r.gapFen / 100) }))),
     };
+  }
+
+  /** Runs a query with room to hash and sort a province's needs in memory (the default 4 MB spills to disk). */
+  private roomy<T>(run: (db: Tx) => Promise<T>): Promise<T> {
+    return this.deps.db.transaction(async (tx) => {
+      await tx.execute(sql`set local work_mem = '64MB'`);
+      return run(tx);
+    });
   }
 
   /**

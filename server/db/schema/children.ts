@@ -40,6 +40,8 @@ export const children = pgTable(
     index('children_id_hash_idx').on(t.idHash),
     uniqueIndex('children_org_id_hash_uq').on(t.organizationId, t.idHash),
     index('children_county_idx').on(t.countyCode),
+    // The dashboard's region filter (a prefix of the child's place): statistics for its estimates, and range scans for small regions.
+    index('children_place_idx').using('btree', sql`(coalesce(${t.townshipCode}, ${t.countyCode})) text_pattern_ops`),
     check('children_class_chk', sql`${t.childClass} between 1 and 6`),
     check('children_risk_chk', sql`${t.riskLevel} between 1 and 4`),
     check('children_sex_chk', sql`${t.sex} in ('male','female')`),

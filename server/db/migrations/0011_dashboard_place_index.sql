@@ -1,0 +1,1 @@
+CREATE INDEX "children_place_idx" ON "children" USING btree ((coalesce("township_code", "county_code")) text_pattern_ops);
