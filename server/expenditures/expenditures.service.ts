@@ -220,7 +220,11 @@ export class ExpendituresService {
         .from(expenditureHelpRecords)
         .where(inArray(expenditureHelpRecords.expenditureId, expenditureIds.slice(i, i + SERVED_SLICE)))
         .orderBy(asc(expenditureHelpRecords.helpRecordId));
-      for (const r of rows) out.set(r.expenditureId, [...(out.get(r.expenditureId) ?? []), r.helpRecordId]);
+      for (const r of rows) {
+        const list = out.get(r.expenditureId);
+        if (list) list.push(r.helpRecordId);
+        else out.set(r.expenditureId, [r.helpRecordId]);
+      }
     }
     return out;
   }

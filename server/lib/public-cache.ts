@@ -12,6 +12,9 @@
  * an invalidation happened is answered but not kept, so it cannot put the old figure back. The
  * TTL only bounds what another process (a second server on the same PostgreSQL) could change.
  */
+/** How long after a change made inside a transaction nothing is kept: longer than such a transaction takes to commit. */
+const IN_TRANSACTION_HOLD_MS = 2_000;
+
 export class PublicCache {
   private readonly entries = new Map<string, { at: number; value: Promise<unknown> }>();
   private generation = 0;
@@ -51,4 +54,14 @@ export class PublicCache {
     this.entries.clear();
     if (holdMs > 0) this.noStoreUntil = Math.max(this.noStoreUntil, this.now() + holdMs);
   }
+
+  /** A change to a public figure is being made inside a transaction that commits later: forget now, and keep nothing until it has. */
+  changing(): void {
+    this.invalidate(IN_TRANSACTION_HOLD_MS);
+  }
+}
+
+/** `load()` through the cache when there is one (in production), straight to the database otherwise. */
+export function throughCache<T>(cache: PublicCache | undefined, key: string, load: () => Promise<T>): Promise<T> {
+  return cache ? cache.get(key, load) : load();
 }

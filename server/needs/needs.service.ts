@@ -16,7 +16,7 @@ import { canTransition, isBeingHelped, isPublicCodeShape, mayDecideReview, NEED_
 import type { CaseworkerNeedView, NeedReviewView, PublicNeedView, ServedNeedView, TuplePreview } from './needs.projections';
 import type { RealtimeHub } from '../realtime/hub';
 import type { Logger } from '../lib/logger';
-import type { PublicCache } from '../lib/public-cache';
+import { throughCache, type PublicCache } from '../lib/public-cache';
 
 /** Publication refused because the description may identify someone; carries the spans to show. */
 export class PiiFoundError extends RuleViolationError {
@@ -52,8 +52,6 @@ export interface BoardFilters {
 }
 
 const BOARD_PAGE = 20;
-/** How long after an invalidation inside a transaction nothing is cached: longer than such a transaction takes to commit. */
-const IN_TRANSACTION_HOLD_MS = 2_000;
 const QUEUE_PAGE = 20;
 
 /** The board's need with this public code (any case); a string that cannot be a code finds nothing. */
@@ -379,7 +377,7 @@ export class NeedsService {
     const moved = await tx.update(needs).set({ status: to, updatedAt: this.now() }).where(and(eq(needs.id, needId), eq(needs.status, from))).returning({ id: needs.id });
     if (moved.length === 0) throw new RuleViolationError('needs.status.changed');
     // The board shows the status; the caller's transaction commits later than this.
-    this.deps.publicCache?.invalidate(IN_TRANSACTION_HOLD_MS);
+    this.deps.publicCache?.changing();
     if (PUBLIC_STATUSES.includes(from) && !PUBLIC_STATUSES.includes(to)) {
       // Kept (its public code names it in help records) but no longer shown or counted.
       await tx.update(publishedNeeds).set({ visible: false, heldBackReason: null, ageBand: null, sex: null, regionCode: null, regionLevel: null, childClass: null }).where(eq(publishedNeeds.needId, needId));
@@ -392,7 +390,7 @@ export class NeedsService {
    * guarantee holds for the set as a whole (patching one need could single a child out).
    */
   async reanonymize(tx: Database | Tx = this.deps.db): Promise<{ visible: number; heldBack: number }> {
-    this.deps.publicCache?.invalidate(IN_TRANSACTION_HOLD_MS);
+    this.deps.publicCache?.changing();
     const { rows, population } = await this.publishedPopulation(tx);
     const decisions = anonymizePopulation([...population.values()], this.deps.kAnonymity);
     let visible = 0;
@@ -463,11 +461,7 @@ export class NeedsService {
 
   /** The public needs board: visible published needs, most urgent first, filtered, a page at a time. */
   async board(filters: BoardFilters, page: number): Promise<{ needs: PublicNeedView[]; total: number; allVisible: number; pageSize: number }> {
-    return this.cached(`board:${JSON.stringify([filters.region, filters.kind, filters.childClass, filters.ageBand, filters.urgency, page])}`, () => this.loadBoard(filters, page));
-  }
-
-  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    return this.deps.publicCache ? this.deps.publicCache.get(key, load) : load();
+    return throughCache(this.deps.publicCache, `board:${JSON.stringify([filters.region, filters.kind, filters.childClass, filters.ageBand, filters.urgency, page])}`, () => this.loadBoard(filters, page));
   }
 
   private async loadBoard(filters: BoardFilters, page: number): Promise<{ needs: PublicNeedView[]; total: number; allVisible: number; pageSize: number }> {
@@ -489,7 +483,7 @@ export class NeedsService {
 
   /** Counts of visible needs per region one level below `parent` (provinces when none), for the board's region list. */
   async countsByRegion(parent?: string): Promise<Array<{ code: string; name: string; count: number }>> {
-    return this.cached(`regions:${parent ?? ''}`, () => this.loadCountsByRegion(parent));
+    return throughCache(this.deps.publicCache, `regions:${parent ?? ''}`, () => this.loadCountsByRegion(parent));
   }
 
   private async loadCountsByRegion(parent?: string): Promise<Array<{ code: string; name: string; count: number }>> {

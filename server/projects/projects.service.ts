@@ -13,7 +13,7 @@ import { canTransition, lockedChanges, PUBLIC_PROJECT_STATUSES, statusForCapacit
 import { managedProject, publicProject, type ManagedProject, type PublicProject } from './projects.projections';
 import type { ProjectFilters, ProjectInput, RoleInput } from './projects.schemas';
 import type { ProjectFunding } from '../realtime/project-funding';
-import type { PublicCache } from '../lib/public-cache';
+import { throughCache, type PublicCache } from '../lib/public-cache';
 
 /** Who runs a project: the admins and staff of a verified charity or caring enterprise. */
 export const PROJECT_ROLES = ['admin', 'staff'] as const;
@@ -40,9 +40,6 @@ export interface ProjectMatchingHooks {
   /** Inside the closing transaction: ends the project's live proposals; returns the needs that are free again. */
   releaseProject(tx: Tx, projectId: string, actorUserId: string): Promise<string[]>;
 }
-
-/** How long after a change inside a transaction nothing is cached: longer than such a transaction takes to commit. */
-const IN_TRANSACTION_HOLD_MS = 2_000;
 
 export interface ProjectsDeps {
   db: Database;
@@ -120,11 +117,6 @@ export class ProjectsService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** A change to a project's public page is being made inside a transaction that commits later. */
-  private publicChanged(): void {
-    this.deps.publicCache?.invalidate(IN_TRANSACTION_HOLD_MS);
-  }
-
   private today(): string {
     return chinaDate(this.now());
   }
@@ -189,7 +181,7 @@ export class ProjectsService {
       if (locked.length > 0) throw new RuleViolationError('projects.edit.locked', { fields: locked.map((f) => t(`fields.${f}`)).join(t('projects.separator')) });
       this.checkTerms(input, area.regionCode, current.placesTaken + current.placesPromised, t);
       const next = statusForCapacity(status, input.capacity, current.placesTaken);
-    this.publicChanged();
+      this.deps.publicCache?.changing();
       await tx
         .update(projects)
         .set({ title: input.title, description: input.description, ...termsOf(input), status: next, updatedAt: this.now() })
@@ -203,7 +195,7 @@ export class ProjectsService {
   private async move(tx: Tx, current: ProjectRow, to: ProjectStatus, t: Translate, values: Partial<typeof projects.$inferInsert> = {}): Promise<void> {
     const from = current.status as ProjectStatus;
     if (!canTransition(from, to)) throw new RuleViolationError('projects.status.cannot', { status: t(`projects.status.${from}`), to: t(`projects.status.${to}`) });
-    this.publicChanged();
+    this.deps.publicCache?.changing();
     const moved = await tx
       .update(projects)
       .set({ ...values, status: to, updatedAt: this.now() })
@@ -298,7 +290,7 @@ export class ProjectsService {
     await this.deps.db.transaction(async (tx) => {
       const current = await this.ownProject(tx, organizationId, projectId);
       if (current.status === 'closed') throw new RuleViolationError('projects.roles.closed');
-    this.publicChanged();
+      this.deps.publicCache?.changing();
       const [role] = await tx.insert(projectRoles).values({ projectId, title: input.roleTitle, roleKind: input.roleKind, cadence: input.cadence, requiredSkills: input.requiredSkills, slots: input.slots }).returning({ id: projectRoles.id });
       await this.deps.audit.record({ actorUserId: actor.userId, organizationId, action: 'project.role.add', subjectType: 'project', subjectId: projectId, detail: { roleId: role.id, roleKind: input.roleKind } }, tx);
     });
@@ -308,7 +300,7 @@ export class ProjectsService {
   async removeRole(viewer: Viewer, organizationId: string, projectId: string, roleId: string): Promise<void> {
     const { actor } = requireProjectPublisher(viewer, organizationId);
     await this.deps.db.transaction(async (tx) => {
-    this.publicChanged();
+      this.deps.publicCache?.changing();
       await this.ownProject(tx, organizationId, projectId);
       const gone = await tx.delete(projectRoles).where(and(eq(projectRoles.id, roleId), eq(projectRoles.projectId, projectId))).returning({ id: projectRoles.id });
       if (gone.length === 0) throw new NotFoundError('role');
@@ -379,7 +371,7 @@ export class ProjectsService {
 
   /** A project's public page with raised against goal; drafts, projects under review and rejected ones are not found. A project locked out for an overdue disclosure stays reachable and says so. */
   async publicView(projectId: string): Promise<PublicProject & { funding: ProjectFunding | null; giftLockout: { kind: string; daysOverdue: number } | null }> {
-    return this.deps.publicCache ? this.deps.publicCache.get(`project:${projectId}`, () => this.loadPublicView(projectId)) : this.loadPublicView(projectId);
+    return throughCache(this.deps.publicCache, `project:${projectId}`, () => this.loadPublicView(projectId));
   }
 
   private async loadPublicView(projectId: string): Promise<PublicProject & { funding: ProjectFunding | null; giftLockout: { kind: string; daysOverdue: number } | null }> {
@@ -427,7 +419,7 @@ export class ProjectsService {
 
   /** Inside an acceptance: promises one place of an open project; false when none is left. */
   async promisePlace(tx: Tx, projectId: string): Promise<boolean> {
-    this.publicChanged();
+    this.deps.publicCache?.changing();
     const done = await tx
       .update(projects)
       .set({ placesPromised: sql`${projects.placesPromised} + 1`, updatedAt: this.now() })
@@ -438,7 +430,7 @@ export class ProjectsService {
 
   /** Inside a withdrawal of an accepted proposal: gives its promised place back. */
   async releasePromise(tx: Tx, projectId: string): Promise<void> {
-    this.publicChanged();
+    this.deps.publicCache?.changing();
     await tx
       .update(projects)
       .set({ placesPromised: sql`greatest(${projects.placesPromised} - 1, 0)`, updatedAt: this.now() })
@@ -447,7 +439,7 @@ export class ProjectsService {
 
   /** Inside a confirmation: the promised place becomes a taken one; the project is full when none is left. */
   async takePromisedPlace(tx: Tx, projectId: string): Promise<ProjectStatus> {
-    this.publicChanged();
+    this.deps.publicCache?.changing();
     const [row] = await tx
       .update(projects)
       .set({ placesTaken: sql`${projects.placesTaken} + 1`, placesPromised: sql`${projects.placesPromised} - 1`, updatedAt: this.now() })
