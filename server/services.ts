@@ -78,7 +78,7 @@ export function buildServices(deps: AppDeps) {
   const donations = new DonationsService({ db, ledger, provider: payments, projects, organizations, evidence, audit, accounts, logger: deps.logger, baseUrl: deps.config.baseUrl, lockout: disclosureLockout, now: deps.now, projectGiftReceived: (id) => projectFunding.announce(id) });
   // Redactions ask the expenditures area which spending a receipt backs; expenditures list the redacted copies: the hook finds `expenditures` when called.
   const redactions = new RedactionsService({ db, evidence, audit, now: deps.now, ownerOf: (orgId, fileId) => expenditures.evidenceOwner(orgId, fileId) });
-  const dashboard = new DashboardService({ db, audit, now: deps.now });
+  const dashboard = new DashboardService({ readTogether: deps.database.readTogether, audit, now: deps.now });
   // Projects and matching call each other (an opened project is matched at once; matching reads projects): the hooks find `matching` when called.
   const helpProjects = new ProjectsService({ db, audit, logger: deps.logger, now: deps.now, disclosureLockout, publicCache, funding: projectFunding, matching: { rematchFor: (scope) => matching.rematchFor(scope), releaseProject: (tx, id, by) => matching.releaseProject(tx, id, by) } });
   const guardian = new GuardianService({ db, audit, cipher, evidence, now: deps.now });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -32,7 +32,22 @@ export interface DatabaseHandle {
   dump?(): Promise<Blob>;
   /** The underlying node-postgres pool, for LISTEN/NOTIFY users such as the Socket.IO adapter. */
   pool?: Pool;
+  readTogether: ReadTogether;
 }
+
+/**
+ * Runs read-only queries that must agree with each other in one snapshot (repeatable read),
+ * each part after the same `set local` settings. A server runs the parts at the same time, each
+ * on its own connection sharing the first one's exported snapshot, so a report made of several
+ * heavy statements takes the time of the slowest rather than their sum; PGlite has one
+ * connection and runs them in turn.
+ */
+export type ReadTogether = <T extends readonly unknown[]>(settings: SQL[], parts: { [K in keyof T]: (tx: Tx) => Promise<T[K]> }) => Promise<T>;
+
+const SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
+// Each call holds up to one connection per part while its first part keeps the snapshot open:
+// bounding the calls keeps a burst of reports from taking the whole pool and waiting on itself.
+const TOGETHER_CALLS = 2;
 
 export interface OpenOptions {
   databaseUrl?: string;
@@ -67,10 +82,32 @@ async function openServer(url: string, logger: Logger): Promise<DatabaseHandle> 
   // server ends it; unhandled, that error would kill the process. Its owner sees the connection end and reconnects.
   pool.on('connect', (client) => client.on('error', (err) => logger.warn('database connection lost', { err })));
   const db = drizzlePg(pool, { schema }) as unknown as Database;
+  const calls = admission(TOGETHER_CALLS);
+  const together: ReadTogether = (settings, parts) =>
+    calls(() =>
+      db.transaction(async (lead) => {
+        for (const setting of settings) await lead.execute(setting);
+        const [first, ...rest] = parts;
+        if (rest.length === 0) return [await first(lead)] as never;
+        const exported = (await lead.execute(sql`select pg_export_snapshot() as id`)) as unknown as { rows: Array<{ id: string }> };
+        const snapshot = exported.rows[0].id;
+        // The id is the server's own (e.g. 00000003-0000001B-1), checked before it is spliced into the one statement that takes no parameter.
+        if (!/^[0-9A-F-]+$/i.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
+        const others = rest.map((part) =>
+          db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`set transaction snapshot '${snapshot}'`));
+            for (const setting of settings) await tx.execute(setting);
+            return part(tx);
+          }, SNAPSHOT),
+        );
+        return (await Promise.all([first(lead), ...others])) as never;
+      }, SNAPSHOT),
+    );
   return {
     db,
     kind: 'postgres',
     pool,
+    readTogether: together,
     ping: async () => {
       await pool.query('select 1');
     },
@@ -98,9 +135,17 @@ async function openEmbedded(opts: OpenOptions): Promise<DatabaseHandle> {
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
   let closed = false;
+  const together: ReadTogether = (settings, parts) =>
+    (db as unknown as Database).transaction(async (tx) => {
+      for (const setting of settings) await tx.execute(setting);
+      const out: unknown[] = [];
+      for (const part of parts) out.push(await part(tx));
+      return out as never;
+    }, SNAPSHOT);
   return {
     db: db as unknown as Database,
     kind: 'pglite',
+    readTogether: together,
     ping: async () => {
       if (closed) throw new Error('database closed');
       await db.execute(sql`select 1`);
@@ -125,5 +170,22 @@ async function openEmbedded(opts: OpenOptions): Promise<DatabaseHandle> {
       opts.logger.info('embedded database backed up', { file });
       return file;
     },
+  };
+}
+
+/** At most `n` of the calls it wraps run at once; the others wait their turn in order. */
+function admission(n: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(run: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await run();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }

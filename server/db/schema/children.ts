@@ -40,8 +40,20 @@ export const children = pgTable(
     index('children_id_hash_idx').on(t.idHash),
     uniqueIndex('children_org_id_hash_uq').on(t.organizationId, t.idHash),
     index('children_county_idx').on(t.countyCode),
-    // The dashboard's region filter (a prefix of the child's place): statistics for its estimates, and range scans for small regions.
-    index('children_place_idx').using('btree', sql`(coalesce(${t.townshipCode}, ${t.countyCode})) text_pattern_ops`),
+    // The dashboard's region filter (a prefix of the child's place): statistics for its estimates, range scans for small
+    // regions, and every column the dashboard reads of a child, so a province is read from the index alone (a seventh
+    // of the table's bytes: the row carries the encrypted identity). Not partial: the planner ignores a partial index's statistics.
+    index('children_place_idx').using(
+      'btree',
+      sql`(coalesce(${t.townshipCode}, ${t.countyCode})) text_pattern_ops`,
+      t.archivedAt,
+      t.townshipCode,
+      t.countyCode,
+      t.id,
+      t.idHash,
+      t.riskLevel,
+      t.lastVisitOn,
+    ),
     check('children_class_chk', sql`${t.childClass} between 1 and 6`),
     check('children_risk_chk', sql`${t.riskLevel} between 1 and 4`),
     check('children_sex_chk', sql`${t.sex} in ('male','female')`),
@@ -85,7 +97,8 @@ export const needs = pgTable(
   },
   (t) => [
     index('needs_org_idx').on(t.organizationId, t.status),
-    index('needs_child_idx').on(t.childId),
+    // A child's needs, with what the dashboard reads of each, so a province's needs are read from the index alone.
+    index('needs_child_idx').on(t.childId, t.id, t.status, t.kind, t.urgency, t.amountFen, t.startOn, t.endOn),
     check('needs_status_chk', sql`${t.status} in ('draft','awaiting_approval','published','matched','being_helped','met','withdrawn')`),
     check('needs_urgency_chk', sql`${t.urgency} between 1 and 4`),
     check('needs_amount_chk', sql`${t.amountFen} is null or ${t.amountFen} >= 0`),
