@@ -8,6 +8,7 @@ import type { EvidenceService, UploadedFile } from '../evidence/evidence.service
 import { refuseIfLocked, type DisclosureLockout } from '../funds/disclosure-lockout';
 import { isPublicProject, takesGifts, type FundedProject, type ProjectDirectory } from '../funds/project-directory';
 import { fundRef, type LedgerService } from '../ledger/ledger.service';
+import type { LineRange, PlacedGift } from '../ledger/ledger.rules';
 import { requireOrgRole, requireSignedIn, type Viewer } from '../lib/authorization';
 import { ConflictError, NotFoundError, RuleViolationError } from '../lib/errors';
 import type { Locale, Translate } from '../lib/i18n';
@@ -481,6 +482,31 @@ export class DonationsService {
         ),
       );
     return Number(row?.kept ?? 0);
+  }
+
+  /**
+   * The fund's received gifts whose kept fen cover part of any of the given stretches of its line
+   * (allocation order: received time, then id), each with where it starts on the line: what
+   * `condensedGiftLine` needs to fund a few expenditures without reading every gift of the fund.
+   */
+  async giftsReaching(organizationId: string, projectId: string | null, stretches: readonly LineRange[]): Promise<PlacedGift[]> {
+    if (stretches.length === 0) return [];
+    const fund = projectId === null ? sql`project_id is null` : sql`project_id = ${projectId}`;
+    // The stretches go as two arrays of integers, so any number of them is one parameter each.
+    const result = (await this.deps.db.execute(sql`
+      with line as (
+        select id, received_at, amount_fen, refunded_fen + disputed_fen as gone, amount_fen - refunded_fen - disputed_fen as kept,
+          sum(amount_fen - refunded_fen - disputed_fen) over (order by received_at, id) as upto
+        from donations
+        where organization_id = ${organizationId} and ${fund} and status in (${sql.join([...RECEIVED_STATUSES].map((st) => sql`${st}`), sql`, `)})
+      )
+      select id, received_at, amount_fen, gone::bigint as refunded_fen, (upto - kept)::bigint as start_fen
+      from line
+      where kept > 0 and exists (
+        select 1 from unnest(${`{${stretches.map((r) => r.fromFen).join(',')}}`}::bigint[], ${`{${stretches.map((r) => r.toFen).join(',')}}`}::bigint[]) as r(lo, hi)
+        where line.upto - line.kept < r.hi and line.upto > r.lo)
+      order by upto`)) as unknown as { rows: Array<Record<string, unknown>> };
+    return result.rows.map((r) => ({ id: String(r.id), projectId, receivedAt: r.received_at instanceof Date ? r.received_at : new Date(String(r.received_at)), amountFen: Number(r.amount_fen), refundedFen: Number(r.refunded_fen), startFen: Number(r.start_fen) }));
   }
 
   /** How many gifts a fund (or a whole organization, projectId undefined) received: for reports. */

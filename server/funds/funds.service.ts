@@ -5,7 +5,7 @@ import type { AuditService } from '../audit/audit.service';
 import { chinaDate } from '../children/id-number.rules';
 import type { DonationsService, PublicGift } from '../donations/donations.service';
 import type { ExpendituresService, PostedExpenditure, PublicExpenditure } from '../expenditures/expenditures.service';
-import { allocateFifo, type Allocation, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
+import { allocateFifo, condensedGiftLine, spendingLine, type Allocation, type DisclosureStatus, type GiftAllocation } from '../ledger/ledger.rules';
 import type { ChainHead, FundFigures, LedgerService } from '../ledger/ledger.service';
 import { requireOrgRole, type Viewer } from '../lib/authorization';
 import { NotFoundError, RuleViolationError } from '../lib/errors';
@@ -357,10 +357,13 @@ export class FundsService {
     const served = await this.needsServedBy(spending.map((e) => e.id));
     const wanted = new Set(spending.map((e) => e.id));
     const funding = [];
-    // One fund at a time: PGlite has one connection, and a need is helped by few projects.
+    // One fund at a time: PGlite has one connection, and a need is helped by few projects. Only
+    // the gifts that reach this need's spending are read: a fund may hold 100,000 gifts.
     for (const fund of new Map(spending.map((e) => [`${e.organizationId}:${e.projectId}`, e])).values()) {
-      const { allocated } = await this.fundAllocation(fund.organizationId, fund.projectId);
-      funding.push(...allocated.expenditures.filter((e) => wanted.has(e.expenditureId)));
+      const fundSpending = (await this.deps.expenditures.postedForFund(fund.organizationId, fund.projectId)).map(fifoSpending);
+      const line = spendingLine(fundSpending);
+      const gifts = await this.deps.donations.giftsReaching(fund.organizationId, fund.projectId, [...wanted].flatMap((id) => line.get(id) ?? []));
+      funding.push(...allocateFifo(condensedGiftLine(gifts), fundSpending).expenditures.filter((e) => wanted.has(e.expenditureId)));
     }
     return { ...helpReceived(funding, served, needId), projects: projects.sort((a, b) => a.title.localeCompare(b.title, 'zh-CN')) };
   }

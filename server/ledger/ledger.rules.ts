@@ -990,6 +990,53 @@ export function allocateFifo(gifts: readonly GiftInput[], expenditures: readonly
   return { gifts: giftQueue.map((g) => g.out), expenditures: spendQueue.map((e) => e.out) };
 }
 
+/** Where an expenditure sits on its fund's line of spent fen, in allocation order: [fromFen, toFen). */
+export interface LineRange {
+  fromFen: number;
+  toFen: number;
+}
+
+/**
+ * Each expenditure's place on its fund's line (per projectId), in the order `allocateFifo` pays
+ * them (postedAt, then id): it is paid by the gifts whose kept fen cover that stretch of the line.
+ */
+export function spendingLine(expenditures: readonly ExpenditureInput[]): Map<string, LineRange> {
+  const queue = expenditures.map((e) => ({ ...instant(e.postedAt, `expenditure ${e.id} postedAt`), id: e.id, e }));
+  sortIfNeeded(queue);
+  const spent = new Map<string | null, number>();
+  const out = new Map<string, LineRange>();
+  for (const { e } of queue) {
+    const fromFen = spent.get(e.projectId) ?? 0;
+    out.set(e.id, { fromFen, toFen: fromFen + e.amountFen });
+    spent.set(e.projectId, fromFen + e.amountFen);
+  }
+  return out;
+}
+
+/** A gift of one fund with where its kept fen start on the fund's line (what the gifts before it kept). */
+export interface PlacedGift extends GiftInput {
+  startFen: number;
+}
+
+/**
+ * A fund's gift line cut down to some of its gifts (`placed`, in allocation order with their
+ * places, all of one fund): what lies between them enters as one gift of that many fen, so
+ * `allocateFifo` funds every expenditure exactly as over the whole line, and an expenditure whose
+ * stretch of the line only the placed gifts cover is paid by exactly those gifts, as over the
+ * whole line. Times are replaced by the line's order; fillers have ids starting "gap:".
+ */
+export function condensedGiftLine(placed: readonly PlacedGift[]): GiftInput[] {
+  const out: GiftInput[] = [];
+  let at = 0;
+  for (const g of placed) {
+    if (g.startFen < at) throw new RangeError(`gift ${g.id} starts at ${g.startFen} fen, before ${at}`);
+    if (g.startFen > at) out.push({ id: `gap:${out.length}`, projectId: g.projectId, receivedAt: new Date(out.length), amountFen: g.startFen - at, refundedFen: 0 });
+    out.push({ id: g.id, projectId: g.projectId, receivedAt: new Date(out.length), amountFen: g.amountFen, refundedFen: g.refundedFen });
+    at = g.startFen + g.amountFen - g.refundedFen;
+  }
+  return out;
+}
+
 // ─── Disclosure deadlines ────────────────────────────────────────────────────────────────────
 
 export type DisclosureKind = 'quarterly' | 'final' | 'leftover';
