@@ -80,7 +80,8 @@ export interface FundReport {
   /** For an organization: each of its funds (general first), with its figures and disclosure status. */
   funds: Array<{ project: FundedProject | null; projectId: string | null; figures: FundFigures; disclosureStatus: DisclosureStatus | null }>;
   /** Posted spending with its public receipts (redacted copies). */
-  expenditures: PublicExpenditure[];
+  /** Newest first, each with the needs it served (public projection only). */
+  expenditures: Array<PublicExpenditure & { served: ServedNeeds }>;
   recentGifts: PublicGift[];
 }
 
@@ -158,7 +159,7 @@ export class FundsService {
       giftLockout: takesGifts(project) ? giftLockout(disclosureStatus) : null,
       annualStatus: null,
       funds: [],
-      expenditures,
+      expenditures: await this.withServedNeeds(expenditures),
       recentGifts,
     };
   }
@@ -200,7 +201,7 @@ export class FundsService {
       giftLockout: null,
       annualStatus: annualReportStatus(firstYear, published.filter((d) => d.projectId === null), today),
       funds,
-      expenditures,
+      expenditures: await this.withServedNeeds(expenditures),
       recentGifts,
     };
   }
@@ -329,6 +330,12 @@ export class FundsService {
     const links = await this.deps.expenditures.servedBy(expenditureIds);
     const needOf = new Map((await this.deps.helpRecords.forSpending({ helpRecordIds: [...new Set([...links.values()].flat())] })).map((h) => [h.id, h.needId]));
     return new Map([...links].map(([id, records]) => [id, [...new Set(records.map((r) => needOf.get(r)!))]]));
+  }
+
+  /** Public spending with the needs each served, for the fund-use reports. */
+  private async withServedNeeds(list: PublicExpenditure[]): Promise<Array<PublicExpenditure & { served: ServedNeeds }>> {
+    const served = await this.servedNeeds(list.map((e) => e.id));
+    return list.map((e) => ({ ...e, served: served.get(e.id)! }));
   }
 
   /** What the public sees of the needs each spending served (`ServedNeedView`, by public code). */

@@ -165,6 +165,24 @@ describe('a gift’s receipt', () => {
     for (const text of ['测试儿童', '测试监护人', '瑞溪镇']) expect(res.text).not.toContain(text);
   });
 
+  it('lists on the project’s public fund-use report the needs each spending served, and in its JSON export', async () => {
+    const res = await new Browser(ctx.app).get(`/funds/projects/${project.tutoring}`);
+    expect(res.status).toBe(200);
+    const rows = [...res.text.matchAll(/<tr><td>[\s\S]*?<\/tr>/g)].map((m) => m[0]).filter((r) => r.includes('¥'));
+    const row = (description: string) => rows.find((r) => r.includes(description))!;
+    expect(row('第一学期助学金和学习用品')).toContain(`<a href="/needs/${need.n1.code}"><code>${need.n1.code}</code></a> · 课业辅导`);
+    expect(row('第一学期助学金和学习用品')).not.toContain(need.n2.code);
+    expect(row('两名儿童的课业辅导教材')).toContain(need.n1.code);
+    expect(row('两名儿童的课业辅导教材')).toContain(need.n2.code);
+    expect(row('辅导点的文具')).toContain('未指明具体需求');
+    for (const text of ['测试儿童', '测试监护人', '瑞溪镇', need.n1.id, need.n1.helpRecordId]) expect(res.text).not.toContain(text);
+
+    const json = JSON.parse((await new Browser(ctx.app).get(`/funds/projects/${project.tutoring}/export/json`)).text);
+    const shared = json.expenditures.find((e: { description: string }) => e.description === '两名儿童的课业辅导教材');
+    expect(shared.served.needs.map((n: { publicCode: string }) => n.publicCode).sort()).toEqual([need.n1.code, need.n2.code].sort());
+    expect(Object.keys(shared.served.needs[0]).sort()).toEqual(['kind', 'listed', 'publicCode', 'regionName']);
+  });
+
   it('shows in English only the needs its own spending served', async () => {
     const res = await new Browser(ctx.app, { 'accept-language': 'en' }).get(`/donations/${receipt.g3}`);
     expect(res.status).toBe(200);
