@@ -2,9 +2,10 @@
  * HTTP load over loopback: the real server process (server/index.ts, as `npm start` runs it, in
  * production mode) on PGlite and then on a PostgreSQL database this script creates and drops,
  * seeded with the demo county, driven by autocannon at 50 connections for a bounded time each:
- * the public needs board, a project page, log-in (CSRF token first), the Stripe webhook (signed
- * events, one per pending gift), and a bare Express "hello" process started the same way (the
- * ceiling). Prints one table per run.
+ * the public needs board and a project page (as a visitor without cookies: answered from the
+ * anonymous page cache after the first render), the board for a signed-in donor (rendered every
+ * time), log-in (CSRF token first), the Stripe webhook (signed events, one per pending gift), and
+ * a bare Express "hello" process started the same way (the ceiling). Prints one table per run.
  *
  * A separate process rather than an in-process listener: autocannon then does not share the
  * server's event loop, so the figures are the server's, and the server runs exactly as deployed.
@@ -96,6 +97,18 @@ async function loginForm(base: string): Promise<{ cookie: string; token: string 
   return { cookie, token };
 }
 
+/** The cookies of a donor signed in through the log-in form. */
+async function signIn(base: string, form: { cookie: string; token: string }): Promise<string> {
+  const res = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+    body: new URLSearchParams({ _csrf: form.token, email: 'donor@carebridge.demo', password: DEMO_PASSWORD }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`log-in answered ${res.status}`);
+  return [form.cookie, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
+}
+
 /** Opens `count` pending card gifts through the real donation form; returns their ids. */
 async function pendingGifts(base: string, stripe: StripeStandIn, count: number): Promise<string[]> {
   const orgs = await (await fetch(`${base}/organizations`)).text();
@@ -165,6 +178,7 @@ async function runOn(db: 'PGlite' | 'PostgreSQL', stripe: StripeStandIn): Promis
     const projects = await (await fetch(`${base}/projects`)).text();
     const projectPath = /href="(\/projects\/[0-9a-f-]{36})"/.exec(projects)![1];
     const form = await loginForm(base);
+    const signedIn = await signIn(base, form);
     const gifts = await pendingGifts(base, stripe, GIFTS);
     const events = gifts.map((id, i) => signedEvent('checkout.session.completed', paidSession(id, 1_000, `pi_bench_${db}_${i}`)));
     let nextEvent = 0;
@@ -173,6 +187,8 @@ async function runOn(db: 'PGlite' | 'PostgreSQL', stripe: StripeStandIn): Promis
       { name: 'bare Express (ceiling)', ok: [200], options: { url: ceiling.base } },
       { name: 'GET /needs', public: true, ok: [200], options: { requests: [{ method: 'GET', path: '/needs' }] } },
       { name: `GET /projects/:id`, public: true, ok: [200], options: { requests: [{ method: 'GET', path: projectPath }] } },
+      // The same board for a signed-in donor: never from the anonymous page cache, so the cost of a full render with a session.
+      { name: 'GET /needs (signed in)', ok: [200], options: { requests: [{ method: 'GET', path: '/needs', headers: { cookie: signedIn } }] } },
       {
         name: 'POST /login (argon2)',
         ok: [303],

@@ -12,6 +12,7 @@ import { SESSION_ABSOLUTE_MS, sessionExpired } from './accounts/accounts.rules';
 import { csrfProtection } from './lib/csrf';
 import { errorHandler, notFoundHandler, refuseNulBytes, requestContext } from './lib/http';
 import { viewHelpers } from './lib/view-helpers';
+import { publicPageCache } from './lib/public-page-cache';
 import { homeRouter } from './home/home.routes';
 import { opsRouter } from './ops/ops.routes';
 import { organizationsRouter } from './organizations/organizations.routes';
@@ -72,6 +73,9 @@ export function createApp(deps: AppDeps) {
   app.use('/public', express.static(path.join(ROOT, 'public'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
   app.use(cookieParser());
   app.use(requestContext(logger));
+  const sessionCookie = config.cookieSecure ? '__Host-cb.sid' : 'cb.sid';
+  // Anonymous views of the pages drawn wholly from the PublicCache, answered before the session, CSRF and render.
+  app.use(publicPageCache(services.publicCache, { sessionCookie, pages: [/^\/needs$/, /^\/projects\/[0-9a-f-]{36}$/] }));
   // Before the body parsers, the session and CSRF: the webhook needs its raw body and is authenticated by its signature.
   app.use(paymentWebhookRouter(services));
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 500 }));
@@ -80,7 +84,7 @@ export function createApp(deps: AppDeps) {
   // Without a configured secret (development, tests) a random one: sessions end with the process.
   const secret = config.sessionSecret ?? crypto.randomBytes(32).toString('hex');
   const sessionMiddleware = session({
-      name: config.cookieSecure ? '__Host-cb.sid' : 'cb.sid',
+      name: sessionCookie,
       secret,
       store: services.sessionStore,
       resave: false,

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Services } from '../services';
 import { flash, form, LOCALE_COOKIE } from '../lib/http';
 import { LOCALES } from '../lib/i18n';
@@ -88,15 +88,22 @@ export function accountsRouter(services: Services) {
     res.redirect(303, '/login');
   });
 
-  r.post('/language', (req, res) => {
+  /**
+   * The language switch in every page's footer is a GET form: it changes nothing but how pages
+   * read, so it needs no CSRF token, and a public page that carries it holds nothing per visitor
+   * and can be shared from the public-page cache. POST (with a token) is still taken.
+   */
+  const switchLanguage = (req: Request, res: Response) => {
     // No body parser ran for an unexpected content type: then there is no body, not a crash.
-    const body: { locale?: unknown; back?: unknown } = req.body ?? {};
-    const locale = (LOCALES as readonly string[]).includes(body.locale as string) ? (body.locale as string) : 'zh-CN';
+    const input: { locale?: unknown; back?: unknown } = (req.method === 'GET' ? req.query : req.body) ?? {};
+    const locale = (LOCALES as readonly string[]).includes(input.locale as string) ? (input.locale as string) : 'zh-CN';
     res.cookie(LOCALE_COOKIE, locale, { maxAge: 365 * 86_400_000, sameSite: 'lax', httpOnly: true, path: '/' });
     // Only a path on this site: "//host" and "/\host" would send the user elsewhere.
-    const back = typeof body.back === 'string' && /^\/(?![/\\])/.test(body.back) ? body.back : '/';
+    const back = typeof input.back === 'string' && /^\/(?![/\\])/.test(input.back) ? input.back : '/';
     res.redirect(303, back);
-  });
+  };
+  r.get('/language', switchLanguage);
+  r.post('/language', switchLanguage);
 
   return r;
 }

@@ -3,8 +3,9 @@
  * this process. Why: under load every anonymous visitor asks the same questions, and the board
  * alone costs four queries a view; answering repeats from memory is what lets the public pages
  * keep up with traffic. Only what anyone may see is put here — `PublicNeedView`s, region counts,
- * `PublicProject` with its public funding figures — never anything per viewer: the CSRF token
- * and the signed-in header are rendered per request from `res.locals`, outside this cache.
+ * `PublicProject` with its public funding figures, and the HTML of those pages as an anonymous
+ * visitor sees them (`public-page-cache.ts`) — never anything per viewer: the CSRF token and the
+ * signed-in header are rendered per request from `res.locals`, and a page holding them is not kept.
  *
  * Correctness does not rest on the TTL: the services that change a public figure (a need
  * published, withdrawn or moved along by matching, a gift received, a project's status or terms

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = path.join(__dirname, '../..');
@@ -14,9 +16,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the product as `npm start` does, on a fresh data directory with the demo county. */
+/** CREATE/DROP DATABASE on the server `DATABASE_URL` names. */
+async function onDatabaseServer(statement: string): Promise<void> {
+  const admin = new Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(statement);
+  await admin.end();
+}
+
+/**
+ * Starts the product as `npm start` does, on a fresh data directory with the demo county — or,
+ * when `DATABASE_URL` is set, on a fresh database on that server (dropped at stop). With
+ * `E2E_PRODUCTION=1` it runs in production mode (public-page cache, compiled views) over plain HTTP.
+ */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carebridge-e2e-'));
+  const database = process.env.DATABASE_URL ? `${new URL(process.env.DATABASE_URL).pathname.slice(1) || 'carebridge'}_e2e_${crypto.randomBytes(3).toString('hex')}` : undefined;
+  const placed: Record<string, string> = {};
+  if (database) {
+    await onDatabaseServer(`create database "${database}"`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${database}`;
+    placed.DATABASE_URL = url.toString();
+  }
+  if (process.env.E2E_PRODUCTION) Object.assign(placed, { NODE_ENV: 'production', COOKIE_SECURE: 'false', SESSION_SECRET: crypto.randomBytes(32).toString('hex'), DATA_KEY: crypto.randomBytes(32).toString('hex') });
   // A fixed free port rather than PORT=0, so BASE_URL (links in mail, Stripe's return address) is right.
   const free = net.createServer();
   await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
@@ -24,7 +47,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   await new Promise((resolve) => free.close(resolve));
   const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['server/index.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: os.homedir(), PORT: String(freePort), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${freePort}`, DATA_DIR: dataDir, ...env },
+    env: { PATH: process.env.PATH!, HOME: os.homedir(), PORT: String(freePort), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${freePort}`, DATA_DIR: dataDir, ...placed, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -48,6 +71,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (database) await onDatabaseServer(`drop database if exists "${database}" with (force)`);
     },
   };
 }

@@ -66,6 +66,7 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/login', allowed: EVERYONE, url: () => '/login' },
   { method: 'POST', path: '/login', allowed: EVERYONE, url: () => '/login', body: () => ({ email: 'nobody@example.cn', password: 'wrong password' }) },
   { method: 'POST', path: '/logout', allowed: EVERYONE, url: () => '/logout' },
+  { method: 'GET', path: '/language', allowed: EVERYONE, url: () => '/language?locale=en' },
   { method: 'POST', path: '/language', allowed: EVERYONE, url: () => '/language', body: () => ({ locale: 'en' }) },
   { method: 'GET', path: '/password/forgot', allowed: EVERYONE, url: () => '/password/forgot' },
   { method: 'POST', path: '/password/forgot', allowed: EVERYONE, url: () => '/password/forgot', body: () => ({ email: 'nobody@example.cn' }) },

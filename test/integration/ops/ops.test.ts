@@ -25,13 +25,23 @@ describe('health, readiness and error pages', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('switches to English and remembers it', async () => {
+  it('switches to English from the footer and remembers it', async () => {
     const browser = new Browser(ctx.app);
-    const res = await browser.post('/language', { locale: 'en', back: '/organizations' });
+    const footer = (await browser.get('/organizations')).text;
+    // The footer's form is a GET with no token, so that a public page carries nothing per visitor.
+    expect(footer).toContain('<form method="get" action="/language" class="language-form">');
+    expect(footer).toContain('name="back" value="/organizations"');
+    const res = await browser.get('/language?back=%2Forganizations&locale=en');
+    expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/organizations');
     const page = await browser.get('/organizations');
     expect(page.text).toContain('<html lang="en">');
     expect(page.text).toContain('Verified organizations');
+    // Never back to another site; and the form posted with a token, as before, still works.
+    expect((await browser.get('/language?locale=zh-CN&back=%2F%2Fevil.example')).headers.location).toBe('/');
+    const posted = await browser.post('/language', { locale: 'zh-CN', back: '/organizations' });
+    expect(posted.headers.location).toBe('/organizations');
+    expect((await browser.get('/organizations')).text).toContain('<html lang="zh-CN">');
   });
 
   it('answers an unknown route with a 404 page in the user’s language, and JSON to JSON clients', async () => {
