@@ -792,6 +792,46 @@ describe('rematch', () => {
     expect(JSON.stringify({ result: state.result, components: state.components!.entries() })).toBe(snapshot);
   });
 
+  it('equals a full run when each input arrives as freshly loaded copies, in another order, over a long chain of changes', () => {
+    // As the service loads them: new objects every time, not always in the same order, so that
+    // what the previous lookup knew must be checked, not assumed, before it is reused.
+    const copy = (inp: MatchInput, seed: number): MatchInput => {
+      const fresh: MatchInput = {
+        ...inp,
+        needs: inp.needs.map((n) => ({ ...n, publishedAt: new Date(n.publishedAt.getTime()) })),
+        projects: inp.projects.map((p) => ({ ...p, kinds: [...p.kinds], regionCodes: [...p.regionCodes] })),
+        activeHelp: inp.activeHelp.map((h) => ({ ...h })),
+        coverage: { ...inp.coverage },
+      };
+      if (seed % 3 === 0) return { ...fresh, needs: shuffled(fresh.needs, seed), projects: shuffled(fresh.projects, seed + 1) };
+      if (seed % 3 === 1) return { ...fresh, needs: [...fresh.needs].reverse() };
+      return fresh;
+    };
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = prng(6100 + seed);
+      let current = localised(6000 + seed, { needs: 80, projects: 30 });
+      let state = matchState(current);
+      for (let k = 0; k < 14; k++) {
+        const { label, after } = step(current, r, seed * 100 + k);
+        const loaded = copy(after, seed * 100 + k);
+        const next = rematch(state, loaded);
+        expect({ seed, k, label, result: next.result }).toEqual({ seed, k, label, result: proposeMatches(loaded) });
+        state = next.state;
+        current = loaded;
+      }
+    }
+  });
+
+  it('refuses a need given twice, as a full run does', () => {
+    const base = localised(4343, { needs: 40, projects: 15 });
+    const state = matchState(base);
+    const twice = { ...base, needs: [...base.needs, { ...base.needs[7] }] };
+    expect(() => proposeMatches(twice)).toThrow(/twice/);
+    expect(() => rematch(state, twice)).toThrow(/twice/);
+    const moved = { ...base, needs: [base.needs[7], ...base.needs.slice(0, 20), { ...base.needs[7], urgency: 4 }, ...base.needs.slice(20)] };
+    expect(() => rematch(state, moved)).toThrow(/twice/);
+  });
+
   it('solves everything again on a new day, and nothing when nothing changed', () => {
     const inp = randomInstance(42, { needs: 30, projects: 10 });
     const state: MatchState = { input: inp, result: proposeMatches(inp) };
