@@ -2061,14 +2061,17 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
     for (const list of m.values()) list.sort();
     return m;
   };
-  const hb = helpByChild(before);
-  const ha = helpByChild(after);
   const children = new Set<string>();
-  for (const [key, list] of ha) {
-    const old = hb.get(key);
-    if (!old || !sameList(list, old)) children.add(key);
+  // Loaded the same way, unchanged help comes as the same list: no need to index it by child.
+  if (!sameHelpList(before.activeHelp, after.activeHelp)) {
+    const hb = helpByChild(before);
+    const ha = helpByChild(after);
+    for (const [key, list] of ha) {
+      const old = hb.get(key);
+      if (!old || !sameList(list, old)) children.add(key);
+    }
+    for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   }
-  for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   const counties = new Set<string>();
   for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (before.coverage[c] !== after.coverage[c]) counties.add(c);
   const xb = excludedSet(before);
