@@ -612,9 +612,10 @@ function excludedSet(input: MatchInput): Set<string> {
   return new Set((input.excludedPairs ?? []).map((x) => pairKey(x.needId, x.projectId)));
 }
 
-function compile(input: MatchInput): Compiled {
+/** `known` gives a need compiled before, when it is still what the input says. */
+function compile(input: MatchInput, known?: (n: OpenNeed) => CNeed | undefined): Compiled {
   const today = dayOf(input.today, 'today');
-  const needs = input.needs.map((n) => compileNeed(n, input.coverage, today)).sort(byId);
+  const needs = input.needs.map((n) => known?.(n) ?? compileNeed(n, input.coverage, today)).sort(byId);
   const projects = input.projects.map(compileProject).sort(byId);
   for (let i = 1; i < needs.length; i++) if (needs[i].id === needs[i - 1].id) throw new RangeError(`matching: need ${needs[i].id} given twice`);
   for (let j = 1; j < projects.length; j++) if (projects[j].id === projects[j - 1].id) throw new RangeError(`matching: project ${projects[j].id} given twice`);
@@ -638,7 +639,7 @@ export interface EligibilityGraph {
   readonly adjProject: Int32Array;
   /** @internal closeness of each eligible pair */
   readonly adjCloseness: Uint8Array;
-  /** @internal projects offering the kind in the region, eligible or not, per need */
+  /** @internal projects offering the kind in the region, eligible or not, per need (read only for a need with no eligible project) */
   readonly candidateCount: Int32Array;
   /** @internal */
   readonly projectIndex: Index<number>;
@@ -646,7 +647,15 @@ export interface EligibilityGraph {
 
 /** All eligible pairs of the input: candidates are looked up by kind and region prefix, then checked rule by rule. */
 export function eligibilityGraph(input: MatchInput): EligibilityGraph {
-  const c = compile(input);
+  return buildGraph(compile(input));
+}
+
+/**
+ * The eligible pairs of compiled needs and projects. `known(i, add)` may give need i's eligible
+ * pairs without looking them up: it calls `add(j, closeness)` for each and returns true, or
+ * returns false (having added nothing) to have them looked up by kind and region.
+ */
+function buildGraph(c: Compiled, known?: (i: number, add: (j: number, closeness: number) => void) => boolean): EligibilityGraph {
   const { needs, projects, helps, today, excluded } = c;
   const projectIndex = indexProjects(projects);
   const adjStart = new Int32Array(needs.length + 1);
@@ -657,31 +666,39 @@ export function eligibilityGraph(input: MatchInput): EligibilityGraph {
   const P = projects.length;
   let order = new Int32Array(64);
   let edges = 0;
+  let fit = 0;
+  const add = (j: number, closeness: number): void => {
+    if (fit === order.length) {
+      const grown = new Int32Array(fit * 2);
+      grown.set(order);
+      order = grown;
+    }
+    order[fit++] = (MAX_CLOSENESS - closeness) * P + j;
+  };
   for (let i = 0; i < needs.length; i++) {
     const n = needs[i];
-    const h = helpsOf(helps, n);
     // Candidates by kind and region, then the other rules; eligible ones closest first (then by
     // id), so that stage A starts from an assignment mostly near home and leaves stage B little.
-    let count = 0;
-    let fit = 0;
-    for (const prefix of needPrefixes(n)) {
-      const list = projectIndex.get(`${n.kind}:${prefix}`);
-      if (!list) continue;
-      for (const j of list) {
-        if (seen[j] === i + 1) continue;
-        seen[j] = i + 1;
-        count++;
-        if (!fitsCandidate(n, projects[j], h, today)) continue;
-        if (excluded.size > 0 && excluded.has(pairKey(n.id, projects[j].id))) continue;
-        if (fit === order.length) {
-          const grown = new Int32Array(fit * 2);
-          grown.set(order);
-          order = grown;
+    fit = 0;
+    if (known?.(i, add)) candidateCount[i] = fit;
+    else {
+      fit = 0;
+      const h = helpsOf(helps, n);
+      let count = 0;
+      for (const prefix of needPrefixes(n)) {
+        const list = projectIndex.get(`${n.kind}:${prefix}`);
+        if (!list) continue;
+        for (const j of list) {
+          if (seen[j] === i + 1) continue;
+          seen[j] = i + 1;
+          count++;
+          if (!fitsCandidate(n, projects[j], h, today)) continue;
+          if (excluded.size > 0 && excluded.has(pairKey(n.id, projects[j].id))) continue;
+          add(j, closenessOf(n, projects[j]));
         }
-        order[fit++] = (MAX_CLOSENESS - closenessOf(n, projects[j])) * P + j;
       }
+      candidateCount[i] = count;
     }
-    candidateCount[i] = count;
     const sorted = order.subarray(0, fit).sort();
     if (edges + fit > adjProject.length) {
       const size = Math.max(adjProject.length * 2, edges + fit);
@@ -1751,7 +1768,7 @@ function scopeOf(
   before: MatchInput | undefined,
   index: ComponentIndex | undefined,
   exact = false,
-): { scope: MatchScope; children?: ReadonlyMap<string, readonly string[]> } {
+): { scope: MatchScope; children?: ReadonlyMap<string, readonly string[]>; checked: ReadonlySet<string> } {
   const changedNeeds = new Set(changed.needIds ?? []);
   const changedProjects = new Set(changed.projectIds ?? []);
   // The lookup of `before` is kept with that input: it is the lookup of the input after the
@@ -1886,6 +1903,7 @@ function scopeOf(
   const scopeNeeds: OpenNeed[] = [];
   const childKeys = new Set<string>();
   const extraProjects = new Uint8Array(L.projects.length);
+  const checked = new Set<string>();
   input.needs.forEach((n, i) => {
     if (!needIn[i]) return;
     scopeNeeds.push(n);
@@ -1893,7 +1911,10 @@ function scopeOf(
     // Candidates that are not eligible do not change the solve, but they are named in the
     // reasons of a need with no eligible project. An unchanged need taken with its component
     // keeps the eligible projects it had, unless a changed project was one of them.
-    if (check[i]) for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
+    if (check[i]) {
+      checked.add(n.id);
+      for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
+    }
   });
   const projectIds: string[] = [];
   const originalProject = new Map(input.projects.map((p) => [p.id, p]));
@@ -1916,7 +1937,130 @@ function scopeOf(
   };
   // Kept with its input: the closure would keep the previous components alive.
   L.childGroups = undefined;
-  return { scope, children: children && index?.withChildren(children) };
+  return { scope, children: children && index?.withChildren(children), checked };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graphs kept from earlier solves
+
+/**
+ * The graphs solved for an input, as the next change's scope graph can reuse them: the scope
+ * graphs of the changes that led to it, newest first, over the full graph of the last full run.
+ * A need's compiled form and eligible pairs in the newest graph holding it still hold for the
+ * input: a need left out of a scope was neither changed nor eligible with a changed project
+ * (the scope holds both), and every need in a scope has all its eligible projects in it (whole
+ * components, and every eligible project of a need walked). `stale` names the needs of scope
+ * graphs dropped to bound the chain: the full graph is not to be trusted for them.
+ */
+interface SolvedGraphs {
+  scopes: readonly EligibilityGraph[];
+  base: EligibilityGraph | undefined;
+  stale: ReadonlySet<string>;
+}
+
+const solvedGraphs = new WeakMap<MatchInput, SolvedGraphs>();
+/** Scope graphs kept over the full one; older ones are dropped, their needs named stale. */
+const MAX_SCOPE_GRAPHS = 6;
+
+function withScopeGraph(before: SolvedGraphs | undefined, g: EligibilityGraph, needCount: number): SolvedGraphs {
+  const scopes = [g, ...(before?.scopes ?? [])];
+  let base = before?.base;
+  let stale = before?.stale ?? new Set<string>();
+  if (scopes.length > MAX_SCOPE_GRAPHS) {
+    const dropped = scopes.pop()!;
+    const grown = new Set(stale);
+    for (const n of dropped.c.needs) grown.add(n.id);
+    stale = grown;
+    // When most of the full graph is stale it is not worth keeping.
+    if (stale.size > needCount / 4) {
+      base = undefined;
+      stale = new Set();
+    }
+  }
+  return { scopes, base, stale };
+}
+
+/** Position of a need in a graph (needs are in id order), or -1. */
+function needIndexOf(g: EligibilityGraph, id: string): number {
+  const needs = g.c.needs;
+  let lo = 0;
+  let hi = needs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = needs[mid].id;
+    if (x === id) return mid;
+    if (x < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * `eligibilityGraph(scope)`, taking what earlier graphs know: an unchanged need keeps its
+ * compiled form and its eligible pairs with unchanged projects, and is checked against the
+ * changed projects only. Changed needs, needs whose reasons may name every candidate (`checked`),
+ * and needs left with no eligible pair are looked up as `eligibilityGraph` does.
+ */
+function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: ReadonlySet<string>, changedProjects: ReadonlySet<string>, checked: ReadonlySet<string>): EligibilityGraph {
+  const layers = kept.base ? [...kept.scopes, kept.base] : [...kept.scopes];
+  const baseLayer = kept.base ? layers.length - 1 : -1;
+  const from = new Map<CNeed, { layer: number; k: number }>();
+  const c = compile(scope, (n) => {
+    if (changedNeeds.has(n.id) || checked.has(n.id)) return undefined;
+    for (let l = 0; l < layers.length; l++) {
+      if (l === baseLayer && kept.stale.has(n.id)) return undefined;
+      const k = needIndexOf(layers[l], n.id);
+      if (k < 0) continue;
+      const cn = layers[l].c.needs[k];
+      from.set(cn, { layer: l, k });
+      return cn;
+    }
+    return undefined;
+  });
+  const projectAt = new Map(c.projects.map((p, j) => [p.id, j]));
+  const changedHere: number[] = [];
+  c.projects.forEach((p, j) => {
+    if (changedProjects.has(p.id)) changedHere.push(j);
+  });
+  // Project positions of each layer in the scope: -1 not in it, -2 changed (checked afresh).
+  const maps: Array<Int32Array | undefined> = [];
+  const mapOf = (l: number): Int32Array => {
+    let m = maps[l];
+    if (!m) {
+      const ps = layers[l].c.projects;
+      m = new Int32Array(ps.length);
+      ps.forEach((p, jj) => (m![jj] = changedProjects.has(p.id) ? -2 : (projectAt.get(p.id) ?? -1)));
+      maps[l] = m;
+    }
+    return m;
+  };
+  return buildGraph(c, (i, add) => {
+    const n = c.needs[i];
+    const at = from.get(n);
+    if (!at) return false;
+    const lg = layers[at.layer];
+    const m = mapOf(at.layer);
+    let count = 0;
+    for (let e = lg.adjStart[at.k]; e < lg.adjStart[at.k + 1]; e++) {
+      const j = m[lg.adjProject[e]];
+      if (j === -2) continue;
+      // An eligible project outside the scope: not what the scope promises; look it up instead.
+      if (j === -1) return false;
+      add(j, lg.adjCloseness[e]);
+      count++;
+    }
+    if (changedHere.length > 0) {
+      const h = helpsOf(c.helps, n);
+      for (const j of changedHere) {
+        const p = c.projects[j];
+        if (!p.kinds.has(n.kind) || !covers(p, n) || !fitsCandidate(n, p, h, c.today)) continue;
+        if (c.excluded.size > 0 && c.excluded.has(pairKey(n.id, p.id))) continue;
+        add(j, closenessOf(n, p));
+        count++;
+      }
+    }
+    return count > 0;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1943,6 +2087,7 @@ export interface Rematch {
 export function matchState(input: MatchInput): MatchState {
   const g = eligibilityGraph(input);
   const { result, comps } = solveGraph(g);
+  solvedGraphs.set(input, { scopes: [], base: g, stale: new Set() });
   return { input, result, components: ComponentIndex.of(g, comps) };
 }
 
@@ -2112,11 +2257,15 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
   };
   if (!changed) return full();
   if (changed.needIds.length === 0 && changed.projectIds.length === 0) {
+    const kept = solvedGraphs.get(previous.input);
+    if (kept) solvedGraphs.set(next, kept);
     return { result: previous.result, scope: { needIds: [], projectIds: [] }, state: { ...previous, input: next } };
   }
-  const { scope, children } = scopeOf(changed, next, previous.input, previous.components, true);
+  const { scope, children, checked } = scopeOf(changed, next, previous.input, previous.components, true);
   if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return full();
-  const g = eligibilityGraph(scope.input);
+  const kept = solvedGraphs.get(previous.input);
+  const g = kept ? scopeGraph(scope.input, kept, new Set(changed.needIds), new Set(changed.projectIds), checked) : eligibilityGraph(scope.input);
+  solvedGraphs.set(next, withScopeGraph(kept, g, next.needs.length));
   const solved = solveGraph(g);
   // Every need of the previous result in the scope, or gone from the input, is a changed one or
   // in the scope; every other entry stands, and both lists are in need id order: merge them.

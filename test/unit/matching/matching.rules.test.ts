@@ -822,6 +822,35 @@ describe('rematch', () => {
     }
   });
 
+  it('after more changes elsewhere than it keeps graphs for, does not take a need changed long ago as it was', () => {
+    // x's urgency decides who gets PA's one place; then changes in another county only, more
+    // than the chain of kept scope graphs holds; then a change of y, which x competes with.
+    const x = need({ id: 'x', urgency: 1 });
+    const y = need({ id: 'y', urgency: 2 });
+    const PA = project({ id: 'PA', regionCodes: ['520324'], remainingCapacity: 1 });
+    const far = [1, 2, 3].map((k) => need({ id: `far${k}`, countyCode: '520521', townshipCode: undefined, urgency: k }));
+    const PB = project({ id: 'PB', regionCodes: ['520521'], remainingCapacity: 1, homeCountyCode: '520521' });
+    // A third county with more needs: no change reaches half of them (that would be a full run),
+    // and the full graph stays worth keeping under the few needs it holds stale.
+    const filler = Array.from({ length: 40 }, (_, k) => need({ id: `mid${k}`, countyCode: '520502', townshipCode: undefined }));
+    const PC = project({ id: 'PC', regionCodes: ['520502'], remainingCapacity: 10, homeCountyCode: '520502' });
+    let current = input({ needs: [x, y, ...far, ...filler], projects: [PA, PB, PC] });
+    let state = matchState(current);
+    const go = (after: MatchInput): MatchResult => {
+      const next = rematch(state, after);
+      expect(next.scope).not.toBe('full');
+      expect(next.result).toEqual(proposeMatches(after));
+      state = next.state;
+      current = after;
+      return next.result;
+    };
+    const placed = (r: MatchResult, projectId: string): string[] => r.proposals.filter((p) => p.projectId === projectId).map((p) => p.needId);
+    expect(placed(go({ ...current, needs: current.needs.map((n) => (n.id === 'x' ? { ...n, urgency: 4 } : n)) }), 'PA')).toEqual(['x']);
+    for (let k = 0; k < 10; k++) go({ ...current, projects: current.projects.map((p) => (p.id === 'PB' ? { ...p, remainingCapacity: 1 + ((k + 1) % 3) } : p)) });
+    // y changes: x comes along with its component, unchanged, from what was kept.
+    expect(placed(go({ ...current, needs: current.needs.map((n) => (n.id === 'y' ? { ...n, urgency: 3 } : n)) }), 'PA')).toEqual(['x']);
+  });
+
   it('refuses a need given twice, as a full run does', () => {
     const base = localised(4343, { needs: 40, projects: 15 });
     const state = matchState(base);
