@@ -55,7 +55,10 @@
  * so any input order gives the same output, and `incrementalScope` + re-solve gives exactly
  * what a full re-solve gives. `rematch` does that from the previous run (`matchState`), whose
  * components it keeps: a change takes the components it reaches whole instead of walking their
- * pairs, and hands the updated components on to the next run.
+ * pairs, and hands the updated components on to the next run. It also keeps, with each input,
+ * the lookup it walked and the graphs it solved, so that the next change derives its lookup and
+ * its scope graph from them instead of indexing the province and re-checking every pair again;
+ * the result is the same, only the work differs.
  *
  * Dates are compared as calendar days in China Standard Time (UTC+8, no daylight saving), so a
  * date stored as UTC midnight and one stored as Beijing midnight name the same day.
