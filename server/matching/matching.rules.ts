@@ -745,7 +745,14 @@ function overlaps(a: CNeed, b: CNeed, today: number): boolean {
  * projects.
  */
 function byPriority(needs: CNeed[]): (a: number, b: number) => number {
-  return (a, b) => needs[b].key - needs[a].key || needs[a].publishedMs - needs[b].publishedMs || a - b;
+  // The two numbers in flat arrays: the sort of a whole component reads them millions of times.
+  const key = new Float64Array(needs.length);
+  const published = new Float64Array(needs.length);
+  for (let i = 0; i < needs.length; i++) {
+    key[i] = needs[i].key;
+    published[i] = needs[i].publishedMs;
+  }
+  return (a, b) => key[b] - key[a] || published[a] - published[b] || a - b;
 }
 
 /**
@@ -756,15 +763,26 @@ function standingNeeds(g: EligibilityGraph): { stands: Uint8Array; duplicateOf: 
   const { needs } = g.c;
   const stands = new Uint8Array(needs.length);
   const duplicateOf = new Uint8Array(needs.length);
-  const groups: Index<number> = new Map();
+  // By child first, with no list for a child with one need (nearly all): only the few with more
+  // are split by kind.
+  const byChild = new Map<string, number | number[]>();
   for (let i = 0; i < needs.length; i++) {
     if (g.adjStart[i + 1] === g.adjStart[i]) continue;
     stands[i] = 1;
-    pushTo(groups, `${needs[i].childKey}\u0000${needs[i].kind}`, i);
+    const seen = byChild.get(needs[i].childKey);
+    if (seen === undefined) byChild.set(needs[i].childKey, i);
+    else if (typeof seen === 'number') byChild.set(needs[i].childKey, [seen, i]);
+    else seen.push(i);
+  }
+  const groups: number[][] = [];
+  for (const ids of byChild.values()) {
+    if (typeof ids === 'number') continue;
+    const byKind: Index<number> = new Map();
+    for (const i of ids) pushTo(byKind, needs[i].kind, i);
+    for (const group of byKind.values()) if (group.length > 1) groups.push(group);
   }
   const order = byPriority(needs);
-  for (const group of groups.values()) {
-    if (group.length < 2) continue;
+  for (const group of groups) {
     group.sort(order);
     const kept: number[] = [];
     for (const i of group) {
@@ -1377,8 +1395,12 @@ interface Derivation {
  */
 const lookups = new WeakMap<MatchInput, Lookup>();
 
-/** Lookups derived one from another at most this deep before one is built afresh: each keeps its prior (and that one's input) alive. */
-const MAX_DERIVED = 4;
+/**
+ * Lookups derived one from another at most this deep before one is built afresh: each keeps
+ * its prior, and that one's input, alive (a freshly loaded province is tens of MB), so a
+ * service keeps at most three inputs, and builds a lookup afresh every third change.
+ */
+const MAX_DERIVED = 2;
 /** Above this many changed needs, positions are not worth deriving: one map of every need is built instead. */
 const MAX_SHIFT = 16;
 
