@@ -55,7 +55,10 @@
  * so any input order gives the same output, and `incrementalScope` + re-solve gives exactly
  * what a full re-solve gives. `rematch` does that from the previous run (`matchState`), whose
  * components it keeps: a change takes the components it reaches whole instead of walking their
- * pairs, and hands the updated components on to the next run.
+ * pairs, and hands the updated components on to the next run. It also keeps, with each input,
+ * the lookup it walked and the graphs it solved, so that the next change derives its lookup and
+ * its scope graph from them instead of indexing the province and re-checking every pair again;
+ * the result is the same, only the work differs.
  *
  * Dates are compared as calendar days in China Standard Time (UTC+8, no daylight saving), so a
  * date stored as UTC midnight and one stored as Beijing midnight name the same day.
@@ -612,9 +615,10 @@ function excludedSet(input: MatchInput): Set<string> {
   return new Set((input.excludedPairs ?? []).map((x) => pairKey(x.needId, x.projectId)));
 }
 
-function compile(input: MatchInput): Compiled {
+/** `known` gives a need compiled before, when it is still what the input says. */
+function compile(input: MatchInput, known?: (n: OpenNeed) => CNeed | undefined): Compiled {
   const today = dayOf(input.today, 'today');
-  const needs = input.needs.map((n) => compileNeed(n, input.coverage, today)).sort(byId);
+  const needs = input.needs.map((n) => known?.(n) ?? compileNeed(n, input.coverage, today)).sort(byId);
   const projects = input.projects.map(compileProject).sort(byId);
   for (let i = 1; i < needs.length; i++) if (needs[i].id === needs[i - 1].id) throw new RangeError(`matching: need ${needs[i].id} given twice`);
   for (let j = 1; j < projects.length; j++) if (projects[j].id === projects[j - 1].id) throw new RangeError(`matching: project ${projects[j].id} given twice`);
@@ -638,7 +642,7 @@ export interface EligibilityGraph {
   readonly adjProject: Int32Array;
   /** @internal closeness of each eligible pair */
   readonly adjCloseness: Uint8Array;
-  /** @internal projects offering the kind in the region, eligible or not, per need */
+  /** @internal projects offering the kind in the region, eligible or not, per need (read only for a need with no eligible project) */
   readonly candidateCount: Int32Array;
   /** @internal */
   readonly projectIndex: Index<number>;
@@ -646,7 +650,15 @@ export interface EligibilityGraph {
 
 /** All eligible pairs of the input: candidates are looked up by kind and region prefix, then checked rule by rule. */
 export function eligibilityGraph(input: MatchInput): EligibilityGraph {
-  const c = compile(input);
+  return buildGraph(compile(input));
+}
+
+/**
+ * The eligible pairs of compiled needs and projects. `known(i, add)` may give need i's eligible
+ * pairs without looking them up: it calls `add(j, closeness)` for each and returns true, or
+ * returns false (having added nothing) to have them looked up by kind and region.
+ */
+function buildGraph(c: Compiled, known?: (i: number, add: (j: number, closeness: number) => void) => boolean): EligibilityGraph {
   const { needs, projects, helps, today, excluded } = c;
   const projectIndex = indexProjects(projects);
   const adjStart = new Int32Array(needs.length + 1);
@@ -657,31 +669,39 @@ export function eligibilityGraph(input: MatchInput): EligibilityGraph {
   const P = projects.length;
   let order = new Int32Array(64);
   let edges = 0;
+  let fit = 0;
+  const add = (j: number, closeness: number): void => {
+    if (fit === order.length) {
+      const grown = new Int32Array(fit * 2);
+      grown.set(order);
+      order = grown;
+    }
+    order[fit++] = (MAX_CLOSENESS - closeness) * P + j;
+  };
   for (let i = 0; i < needs.length; i++) {
     const n = needs[i];
-    const h = helpsOf(helps, n);
     // Candidates by kind and region, then the other rules; eligible ones closest first (then by
     // id), so that stage A starts from an assignment mostly near home and leaves stage B little.
-    let count = 0;
-    let fit = 0;
-    for (const prefix of needPrefixes(n)) {
-      const list = projectIndex.get(`${n.kind}:${prefix}`);
-      if (!list) continue;
-      for (const j of list) {
-        if (seen[j] === i + 1) continue;
-        seen[j] = i + 1;
-        count++;
-        if (!fitsCandidate(n, projects[j], h, today)) continue;
-        if (excluded.size > 0 && excluded.has(pairKey(n.id, projects[j].id))) continue;
-        if (fit === order.length) {
-          const grown = new Int32Array(fit * 2);
-          grown.set(order);
-          order = grown;
+    fit = 0;
+    if (known?.(i, add)) candidateCount[i] = fit;
+    else {
+      fit = 0;
+      const h = helpsOf(helps, n);
+      let count = 0;
+      for (const prefix of needPrefixes(n)) {
+        const list = projectIndex.get(`${n.kind}:${prefix}`);
+        if (!list) continue;
+        for (const j of list) {
+          if (seen[j] === i + 1) continue;
+          seen[j] = i + 1;
+          count++;
+          if (!fitsCandidate(n, projects[j], h, today)) continue;
+          if (excluded.size > 0 && excluded.has(pairKey(n.id, projects[j].id))) continue;
+          add(j, closenessOf(n, projects[j]));
         }
-        order[fit++] = (MAX_CLOSENESS - closenessOf(n, projects[j])) * P + j;
       }
+      candidateCount[i] = count;
     }
-    candidateCount[i] = count;
     const sorted = order.subarray(0, fit).sort();
     if (edges + fit > adjProject.length) {
       const size = Math.max(adjProject.length * 2, edges + fit);
@@ -725,7 +745,14 @@ function overlaps(a: CNeed, b: CNeed, today: number): boolean {
  * projects.
  */
 function byPriority(needs: CNeed[]): (a: number, b: number) => number {
-  return (a, b) => needs[b].key - needs[a].key || needs[a].publishedMs - needs[b].publishedMs || a - b;
+  // The two numbers in flat arrays: the sort of a whole component reads them millions of times.
+  const key = new Float64Array(needs.length);
+  const published = new Float64Array(needs.length);
+  for (let i = 0; i < needs.length; i++) {
+    key[i] = needs[i].key;
+    published[i] = needs[i].publishedMs;
+  }
+  return (a, b) => key[b] - key[a] || published[a] - published[b] || a - b;
 }
 
 /**
@@ -736,15 +763,26 @@ function standingNeeds(g: EligibilityGraph): { stands: Uint8Array; duplicateOf: 
   const { needs } = g.c;
   const stands = new Uint8Array(needs.length);
   const duplicateOf = new Uint8Array(needs.length);
-  const groups: Index<number> = new Map();
+  // By child first, with no list for a child with one need (nearly all): only the few with more
+  // are split by kind.
+  const byChild = new Map<string, number | number[]>();
   for (let i = 0; i < needs.length; i++) {
     if (g.adjStart[i + 1] === g.adjStart[i]) continue;
     stands[i] = 1;
-    pushTo(groups, `${needs[i].childKey}\u0000${needs[i].kind}`, i);
+    const seen = byChild.get(needs[i].childKey);
+    if (seen === undefined) byChild.set(needs[i].childKey, i);
+    else if (typeof seen === 'number') byChild.set(needs[i].childKey, [seen, i]);
+    else seen.push(i);
+  }
+  const groups: number[][] = [];
+  for (const ids of byChild.values()) {
+    if (typeof ids === 'number') continue;
+    const byKind: Index<number> = new Map();
+    for (const i of ids) pushTo(byKind, needs[i].kind, i);
+    for (const group of byKind.values()) if (group.length > 1) groups.push(group);
   }
   const order = byPriority(needs);
-  for (const group of groups.values()) {
-    if (group.length < 2) continue;
+  for (const group of groups) {
     group.sort(order);
     const kept: number[] = [];
     for (const i of group) {
@@ -1338,6 +1376,35 @@ export interface MatchScope {
 }
 
 /**
+ * How the lookup of the input after a change is derived from the lookup of the input before
+ * it, when `changesBetween` named every difference: unchanged needs are found where they were
+ * (give or take the few insertions and removals), unchanged projects are not compiled again,
+ * and the per-kind, per-region and per-child lists are those of before, minus what changed,
+ * plus where it is now. Building them from scratch costs a pass over every need of a province
+ * per change, far more than the rest of a local re-solve.
+ */
+interface Derivation {
+  prior: Lookup;
+  changedNeeds: ReadonlySet<string>;
+  changedProjects: ReadonlySet<string>;
+}
+
+/**
+ * Lookups by the input they index. Inputs are values the engine never changes; keeping the
+ * lookup with its input lets the next change start from it.
+ */
+const lookups = new WeakMap<MatchInput, Lookup>();
+
+/**
+ * Lookups derived one from another at most this deep before one is built afresh: each keeps
+ * its prior, and that one's input, alive (a freshly loaded province is tens of MB), so a
+ * service keeps at most three inputs, and builds a lookup afresh every third change.
+ */
+const MAX_DERIVED = 2;
+/** Above this many changed needs, positions are not worth deriving: one map of every need is built instead. */
+const MAX_SHIFT = 16;
+
+/**
  * An input indexed for walking the eligibility graph from a few places. Needs are compiled only
  * when reached: a change usually touches a small part of a province, and compiling and indexing
  * every need by every prefix would cost more than the walk.
@@ -1348,28 +1415,94 @@ class Lookup {
   readonly projects: CProject[];
   readonly projectById: Map<string, number>;
   readonly projectIndex: Index<number>;
-  /** Needs (input positions) by id. Built on first use. */
+  /** Needs (input positions) by id. Built on first use unless derived. */
   private byId: Map<string, number> | undefined;
-  /** Needs (input positions) by kind, then county; counties with needs by province and city prefix. Built on first use. */
+  /** Needs (input positions) by kind, then county; counties with needs by province and city prefix. Built on first use unless derived. */
   private byRegion: { needsByKind: Map<string, Map<string, number[]>>; countiesByPrefix: Map<string, string[]> } | undefined;
-  /** Needs by child key. Built on first use. */
+  /** Needs by child key. Built on first use unless derived. */
   private byChild: Map<string, number[]> | undefined;
   private readonly compiled: Array<CNeed | undefined>;
   readonly stamps: Stamps;
   private readonly excluded: Set<string>;
+  /** How many derivations lie behind this lookup; 0 when built from its input alone. */
+  readonly depth: number;
+  private readonly derived:
+    | {
+        prior: Lookup;
+        changed: ReadonlySet<string>;
+        /** Positions of the changed needs that are in this input. */
+        changedAt: number[];
+        changedPos: Map<string, number>;
+        /** Lists derived so far, by kind + county, by prefix, by child key. */
+        regionLists: Map<string, number[]>;
+        countyLists: Map<string, string[]>;
+        childLists: Map<string, number[]>;
+      }
+    | undefined;
 
-  constructor(readonly input: MatchInput) {
+  constructor(
+    readonly input: MatchInput,
+    from?: Derivation,
+  ) {
     this.today = dayOf(input.today, 'today');
     this.excluded = excludedSet(input);
-    this.helps = indexHelp(input.activeHelp);
-    this.projects = input.projects.map(compileProject).sort(byId);
-    this.projectById = new Map(this.projects.map((p, j) => [p.id, j]));
-    this.projectIndex = indexProjects(this.projects);
+    const prior = from?.prior;
+    this.helps = prior && sameHelpList(prior.input.activeHelp, input.activeHelp) ? prior.helps : indexHelp(input.activeHelp);
+    if (prior && from.changedProjects.size === 0 && prior.input.projects.length === input.projects.length) {
+      this.projects = prior.projects;
+      this.projectById = prior.projectById;
+      this.projectIndex = prior.projectIndex;
+      this.stamps = prior.stamps;
+    } else {
+      const compiledBefore = (p: OpenProject): CProject | undefined => {
+        if (!prior || from.changedProjects.has(p.id)) return undefined;
+        const j = prior.projectById.get(p.id);
+        return j === undefined ? undefined : prior.projects[j];
+      };
+      this.projects = input.projects.map((p) => compiledBefore(p) ?? compileProject(p)).sort(byId);
+      this.projectById = new Map(this.projects.map((p, j) => [p.id, j]));
+      this.projectIndex = indexProjects(this.projects);
+      this.stamps = new Stamps(this.projects.length);
+    }
     this.compiled = new Array<CNeed | undefined>(input.needs.length);
-    this.stamps = new Stamps(this.projects.length);
+    if (prior && prior.depth < MAX_DERIVED && from.changedNeeds.size <= MAX_SHIFT) {
+      const changedAt: number[] = [];
+      const changedPos = new Map<string, number>();
+      const needs = input.needs;
+      const changed = from.changedNeeds;
+      if (changed.size > 0) {
+        for (let i = 0; i < needs.length; i++) {
+          const id = needs[i].id;
+          if (!changed.has(id)) continue;
+          if (changedPos.has(id)) throw new RangeError(`matching: need ${id} given twice`);
+          changedPos.set(id, i);
+          changedAt.push(i);
+        }
+      }
+      this.derived = { prior, changed, changedAt, changedPos, regionLists: new Map(), countyLists: new Map(), childLists: new Map() };
+      this.depth = prior.depth + 1;
+    } else this.depth = 0;
   }
 
-  get needById(): Map<string, number> {
+  /** A need's position in the input, or undefined when it is not in it. */
+  pos(id: string): number | undefined {
+    const d = this.derived;
+    if (this.byId || !d) return this.needById.get(id);
+    if (d.changed.has(id)) return d.changedPos.get(id);
+    // Unchanged: in this input exactly when it was in the prior one, shifted by at most one
+    // place per insertion or removal before it.
+    const p = d.prior.pos(id);
+    if (p === undefined) return undefined;
+    const needs = this.input.needs;
+    if (needs[p]?.id === id) return p;
+    for (let s = 1; s <= d.changed.size; s++) {
+      if (needs[p - s]?.id === id) return p - s;
+      if (needs[p + s]?.id === id) return p + s;
+    }
+    return this.needById.get(id);
+  }
+
+  private get needById(): Map<string, number> {
     if (!this.byId) {
       const byId = new Map<string, number>();
       this.input.needs.forEach((n, i) => {
@@ -1379,6 +1512,46 @@ class Lookup {
       this.byId = byId;
     }
     return this.byId;
+  }
+
+  /**
+   * A list of need positions derived from the prior lookup's: its unchanged needs where they
+   * now are, then the changed needs of this input that belong in it.
+   */
+  private derive(d: NonNullable<Lookup['derived']>, before: readonly number[], belongs: (n: OpenNeed) => boolean): number[] {
+    const out: number[] = [];
+    const priorNeeds = d.prior.input.needs;
+    for (const p of before) {
+      const id = priorNeeds[p].id;
+      if (d.changed.has(id)) continue;
+      const k = this.pos(id);
+      if (k !== undefined) out.push(k);
+    }
+    for (const k of d.changedAt) if (belongs(this.input.needs[k])) out.push(k);
+    return out;
+  }
+
+  /** Needs (positions) of a kind in a county. */
+  private needsIn(kind: string, county: string): readonly number[] {
+    const d = this.derived;
+    if (!d || this.byRegion) return this.regionIndex().needsByKind.get(kind)?.get(county) ?? [];
+    const key = `${kind}:${county}`;
+    let list = d.regionLists.get(key);
+    if (!list) d.regionLists.set(key, (list = this.derive(d, d.prior.needsIn(kind, county), (n) => n.kind === kind && n.countyCode === county)));
+    return list;
+  }
+
+  /** Counties with needs (or that had them before a change) under a province or city prefix. */
+  private countiesUnder(prefix: string): readonly string[] {
+    const d = this.derived;
+    if (!d || this.byRegion) return this.regionIndex().countiesByPrefix.get(prefix) ?? [];
+    let list = d.countyLists.get(prefix);
+    if (!list) {
+      const counties = new Set(d.prior.countiesUnder(prefix));
+      for (const k of d.changedAt) if (this.input.needs[k].countyCode.startsWith(prefix)) counties.add(this.input.needs[k].countyCode);
+      d.countyLists.set(prefix, (list = [...counties]));
+    }
+    return list;
   }
 
   private regionIndex(): NonNullable<Lookup['byRegion']> {
@@ -1396,6 +1569,21 @@ class Lookup {
     return (this.byRegion = { needsByKind, countiesByPrefix });
   }
 
+  /** Open needs of a child, of any kind (positions). */
+  needsOfChildKey(childKey: string): readonly number[] {
+    const d = this.derived;
+    if (d && !this.byChild) {
+      let list = d.childLists.get(childKey);
+      if (!list) d.childLists.set(childKey, (list = this.derive(d, d.prior.needsOfChildKey(childKey), (n) => n.childKey === childKey)));
+      return list;
+    }
+    if (!this.byChild) {
+      this.byChild = new Map();
+      this.input.needs.forEach((n, i) => pushTo(this.byChild!, n.childKey, i));
+    }
+    return this.byChild.get(childKey) ?? [];
+  }
+
   /** Where to find the needs of a child when the caller knows better than indexing every need. */
   childGroups: ((childKey: string) => readonly string[] | undefined) | undefined;
 
@@ -1404,16 +1592,12 @@ class Lookup {
     if (this.childGroups) {
       const out: number[] = [];
       for (const id of this.childGroups(childKey) ?? []) {
-        const k = this.needById.get(id);
+        const k = this.pos(id);
         if (k !== undefined && this.input.needs[k].kind === kind) out.push(k);
       }
       return out;
     }
-    if (!this.byChild) {
-      this.byChild = new Map();
-      this.input.needs.forEach((n, i) => pushTo(this.byChild!, n.childKey, i));
-    }
-    return (this.byChild.get(childKey) ?? []).filter((k) => this.input.needs[k].kind === kind);
+    return this.needsOfChildKey(childKey).filter((k) => this.input.needs[k].kind === kind);
   }
 
   need(i: number): CNeed {
@@ -1434,15 +1618,12 @@ class Lookup {
   /** Needs a project could serve by kind and region, eligible or not. */
   candidateNeeds(j: number): number[] {
     const p = this.projects[j];
-    const { needsByKind, countiesByPrefix } = this.regionIndex();
     const out = new Set<number>();
     for (const kind of p.kindList) {
       for (const prefix of p.prefixes) {
         // A village prefix is finer than any need's code and finds nothing, as `covers` says.
-        const counties = prefix.length < 6 ? (countiesByPrefix.get(prefix) ?? []) : prefix.length <= 9 ? [prefix.slice(0, 6)] : [];
-        const byCounty = needsByKind.get(kind);
-        if (!byCounty) continue;
-        for (const county of counties) for (const i of byCounty.get(county) ?? []) if (covers(p, this.need(i))) out.add(i);
+        const counties = prefix.length < 6 ? this.countiesUnder(prefix) : prefix.length <= 9 ? [prefix.slice(0, 6)] : [];
+        for (const county of counties) for (const i of this.needsIn(kind, county)) if (covers(p, this.need(i))) out.add(i);
       }
     }
     return [...out];
@@ -1611,21 +1792,33 @@ function scopeOf(
   input: MatchInput,
   before: MatchInput | undefined,
   index: ComponentIndex | undefined,
-): { scope: MatchScope; children?: ReadonlyMap<string, readonly string[]> } {
-  const L = new Lookup(input);
+  exact = false,
+): { scope: MatchScope; children?: ReadonlyMap<string, readonly string[]>; checked: ReadonlySet<string> } {
   const changedNeeds = new Set(changed.needIds ?? []);
+  const changedProjects = new Set(changed.projectIds ?? []);
+  // The lookup of `before` is kept with that input: it is the lookup of the input after the
+  // previous change, or the base of many changes from the same run.
+  let B: Lookup | undefined;
+  if (before) {
+    B = lookups.get(before);
+    if (!B) lookups.set(before, (B = new Lookup(before)));
+  }
+  const L = B && exact ? new Lookup(input, { prior: B, changedNeeds, changedProjects }) : new Lookup(input);
+  if (exact) lookups.set(input, L);
+  L.childGroups = undefined;
   let children: Map<string, readonly string[]> | undefined;
-  if (index && before) {
+  if (index && B) {
     // Same-child links from the previous run's groups; the groups of the children whose needs
-    // changed (before or after) are read from the input in one pass.
+    // changed (before or after) come from the lookups.
     const keys = new Set<string>();
-    for (const n of before.needs) if (changedNeeds.has(n.id)) keys.add(n.childKey);
     for (const id of changedNeeds) {
-      const k = L.needById.get(id);
+      const b = B.pos(id);
+      if (b !== undefined) keys.add(B.input.needs[b].childKey);
+      const k = L.pos(id);
       if (k !== undefined) keys.add(input.needs[k].childKey);
     }
     const fresh = new Map<string, string[]>();
-    if (keys.size > 0) for (const n of input.needs) if (keys.has(n.childKey)) pushTo(fresh, n.childKey, n.id);
+    for (const key of keys) fresh.set(key, L.needsOfChildKey(key).map((k) => input.needs[k].id));
     L.childGroups = (key) => (keys.has(key) ? fresh.get(key) : index.childNeeds(key));
     children = new Map();
     for (const key of keys) {
@@ -1640,14 +1833,13 @@ function scopeOf(
   const siblingQueue: number[] = [];
   /** Needs that may have no eligible project after the change: all but unchanged needs taken with a component. */
   const check = new Uint8Array(input.needs.length);
-  const changedProjects = new Set(changed.projectIds ?? []);
   const taken = new Set<string>();
   const take = (label: string): void => {
     if (taken.has(label)) return;
     taken.add(label);
     const comp = index!.members(label)!;
     for (const id of comp.needIds) {
-      const i = L.needById.get(id);
+      const i = L.pos(id);
       if (i === undefined || needIn[i]) continue;
       if (changedNeeds.has(id)) addNeed(id);
       else {
@@ -1663,7 +1855,7 @@ function scopeOf(
     }
   };
   const addNeed = (id: string): void => {
-    const i = L.needById.get(id);
+    const i = L.pos(id);
     if (i === undefined || needIn[i]) return;
     const label = index && !changedNeeds.has(id) ? index.needLabel(id) : undefined;
     if (label !== undefined) return take(label);
@@ -1691,13 +1883,12 @@ function scopeOf(
     const j = L.projectById.get(id);
     if (j !== undefined) addStranded(L, j);
   }
-  if (before) {
-    const B = new Lookup(before);
-    // A few changed needs: found by one pass rather than by indexing every need of the input.
+  if (before && B) {
     const changedBefore: number[] = [];
-    before.needs.forEach((n, i) => {
-      if (changedNeeds.has(n.id)) changedBefore.push(i);
-    });
+    for (const id of changedNeeds) {
+      const i = B.pos(id);
+      if (i !== undefined) changedBefore.push(i);
+    }
     for (const i of changedBefore) {
       for (const j of B.candidateProjects(i)) if (B.eligible(i, j)) addProject(B.projects[j].id);
       // Siblings by the state after the change: one that left the input is a change itself.
@@ -1709,7 +1900,7 @@ function scopeOf(
       for (const i of B.candidateNeeds(j)) {
         if (!B.eligible(i, j)) continue;
         // It may have lost its only eligible project: its candidates are then named in its reasons.
-        const k = L.needById.get(before.needs[i].id);
+        const k = L.pos(before.needs[i].id);
         if (k !== undefined) check[k] = 1;
         addNeed(before.needs[i].id);
       }
@@ -1737,6 +1928,7 @@ function scopeOf(
   const scopeNeeds: OpenNeed[] = [];
   const childKeys = new Set<string>();
   const extraProjects = new Uint8Array(L.projects.length);
+  const checked = new Set<string>();
   input.needs.forEach((n, i) => {
     if (!needIn[i]) return;
     scopeNeeds.push(n);
@@ -1744,7 +1936,10 @@ function scopeOf(
     // Candidates that are not eligible do not change the solve, but they are named in the
     // reasons of a need with no eligible project. An unchanged need taken with its component
     // keeps the eligible projects it had, unless a changed project was one of them.
-    if (check[i]) for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
+    if (check[i]) {
+      checked.add(n.id);
+      for (const j of L.candidateProjects(i)) extraProjects[j] = 1;
+    }
   });
   const projectIds: string[] = [];
   const originalProject = new Map(input.projects.map((p) => [p.id, p]));
@@ -1762,10 +1957,135 @@ function scopeOf(
       activeHelp: input.activeHelp.filter((h) => childKeys.has(h.childKey)),
       coverage: input.coverage,
       today: input.today,
-      excludedPairs: (input.excludedPairs ?? []).filter((x) => needIn[L.needById.get(x.needId) ?? -1] === 1),
+      excludedPairs: (input.excludedPairs ?? []).filter((x) => needIn[L.pos(x.needId) ?? -1] === 1),
     },
   };
-  return { scope, children: children && index?.withChildren(children) };
+  // Kept with its input: the closure would keep the previous components alive.
+  L.childGroups = undefined;
+  return { scope, children: children && index?.withChildren(children), checked };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graphs kept from earlier solves
+
+/**
+ * The graphs solved for an input, as the next change's scope graph can reuse them: the scope
+ * graphs of the changes that led to it, newest first, over the full graph of the last full run.
+ * A need's compiled form and eligible pairs in the newest graph holding it still hold for the
+ * input: a need left out of a scope was neither changed nor eligible with a changed project
+ * (the scope holds both), and every need in a scope has all its eligible projects in it (whole
+ * components, and every eligible project of a need walked). `stale` names the needs of scope
+ * graphs dropped to bound the chain: the full graph is not to be trusted for them.
+ */
+interface SolvedGraphs {
+  scopes: readonly EligibilityGraph[];
+  base: EligibilityGraph | undefined;
+  stale: ReadonlySet<string>;
+}
+
+const solvedGraphs = new WeakMap<MatchInput, SolvedGraphs>();
+/** Scope graphs kept over the full one; older ones are dropped, their needs named stale. */
+const MAX_SCOPE_GRAPHS = 6;
+
+function withScopeGraph(before: SolvedGraphs | undefined, g: EligibilityGraph, needCount: number): SolvedGraphs {
+  const scopes = [g, ...(before?.scopes ?? [])];
+  let base = before?.base;
+  let stale = before?.stale ?? new Set<string>();
+  if (scopes.length > MAX_SCOPE_GRAPHS) {
+    const dropped = scopes.pop()!;
+    const grown = new Set(stale);
+    for (const n of dropped.c.needs) grown.add(n.id);
+    stale = grown;
+    // When most of the full graph is stale it is not worth keeping.
+    if (stale.size > needCount / 4) {
+      base = undefined;
+      stale = new Set();
+    }
+  }
+  return { scopes, base, stale };
+}
+
+/** Position of a need in a graph (needs are in id order), or -1. */
+function needIndexOf(g: EligibilityGraph, id: string): number {
+  const needs = g.c.needs;
+  let lo = 0;
+  let hi = needs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = needs[mid].id;
+    if (x === id) return mid;
+    if (x < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * `eligibilityGraph(scope)`, taking what earlier graphs know: an unchanged need keeps its
+ * compiled form and its eligible pairs with unchanged projects, and is checked against the
+ * changed projects only. Changed needs, needs whose reasons may name every candidate (`checked`),
+ * and needs left with no eligible pair are looked up as `eligibilityGraph` does.
+ */
+function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: ReadonlySet<string>, changedProjects: ReadonlySet<string>, checked: ReadonlySet<string>): EligibilityGraph {
+  const layers = kept.base ? [...kept.scopes, kept.base] : [...kept.scopes];
+  const baseLayer = kept.base ? layers.length - 1 : -1;
+  const from = new Map<CNeed, { layer: number; k: number }>();
+  const c = compile(scope, (n) => {
+    if (changedNeeds.has(n.id) || checked.has(n.id)) return undefined;
+    for (let l = 0; l < layers.length; l++) {
+      if (l === baseLayer && kept.stale.has(n.id)) return undefined;
+      const k = needIndexOf(layers[l], n.id);
+      if (k < 0) continue;
+      const cn = layers[l].c.needs[k];
+      from.set(cn, { layer: l, k });
+      return cn;
+    }
+    return undefined;
+  });
+  const projectAt = new Map(c.projects.map((p, j) => [p.id, j]));
+  const changedHere: number[] = [];
+  c.projects.forEach((p, j) => {
+    if (changedProjects.has(p.id)) changedHere.push(j);
+  });
+  // Project positions of each layer in the scope: -1 not in it, -2 changed (checked afresh).
+  const maps: Array<Int32Array | undefined> = [];
+  const mapOf = (l: number): Int32Array => {
+    let m = maps[l];
+    if (!m) {
+      const ps = layers[l].c.projects;
+      m = new Int32Array(ps.length);
+      ps.forEach((p, jj) => (m![jj] = changedProjects.has(p.id) ? -2 : (projectAt.get(p.id) ?? -1)));
+      maps[l] = m;
+    }
+    return m;
+  };
+  return buildGraph(c, (i, add) => {
+    const n = c.needs[i];
+    const at = from.get(n);
+    if (!at) return false;
+    const lg = layers[at.layer];
+    const m = mapOf(at.layer);
+    let count = 0;
+    for (let e = lg.adjStart[at.k]; e < lg.adjStart[at.k + 1]; e++) {
+      const j = m[lg.adjProject[e]];
+      if (j === -2) continue;
+      // An eligible project outside the scope: not what the scope promises; look it up instead.
+      if (j === -1) return false;
+      add(j, lg.adjCloseness[e]);
+      count++;
+    }
+    if (changedHere.length > 0) {
+      const h = helpsOf(c.helps, n);
+      for (const j of changedHere) {
+        const p = c.projects[j];
+        if (!p.kinds.has(n.kind) || !covers(p, n) || !fitsCandidate(n, p, h, c.today)) continue;
+        if (c.excluded.size > 0 && c.excluded.has(pairKey(n.id, p.id))) continue;
+        add(j, closenessOf(n, p));
+        count++;
+      }
+    }
+    return count > 0;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1792,6 +2112,7 @@ export interface Rematch {
 export function matchState(input: MatchInput): MatchState {
   const g = eligibilityGraph(input);
   const { result, comps } = solveGraph(g);
+  solvedGraphs.set(input, { scopes: [], base: g, stale: new Set() });
   return { input, result, components: ComponentIndex.of(g, comps) };
 }
 
@@ -1799,6 +2120,18 @@ export function matchState(input: MatchInput): MatchState {
 export const FULL_RUN_SHARE = 0.5;
 
 const sameDay = (a: Date | undefined, b: Date | undefined): boolean => (a === undefined || b === undefined ? a === b : a.getTime() === b.getTime());
+
+/** Whether two lists of active help are the same, entry by entry (then their index is too). */
+function sameHelpList(a: readonly ActiveHelp[], b: readonly ActiveHelp[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== y && !(x.childKey === y.childKey && x.kind === y.kind && sameDay(x.start, y.start) && sameDay(x.end ?? undefined, y.end ?? undefined))) return false;
+  }
+  return true;
+}
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
@@ -1898,14 +2231,17 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
     for (const list of m.values()) list.sort();
     return m;
   };
-  const hb = helpByChild(before);
-  const ha = helpByChild(after);
   const children = new Set<string>();
-  for (const [key, list] of ha) {
-    const old = hb.get(key);
-    if (!old || !sameList(list, old)) children.add(key);
+  // Loaded the same way, unchanged help comes as the same list: no need to index it by child.
+  if (!sameHelpList(before.activeHelp, after.activeHelp)) {
+    const hb = helpByChild(before);
+    const ha = helpByChild(after);
+    for (const [key, list] of ha) {
+      const old = hb.get(key);
+      if (!old || !sameList(list, old)) children.add(key);
+    }
+    for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   }
-  for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   const counties = new Set<string>();
   for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (before.coverage[c] !== after.coverage[c]) counties.add(c);
   const xb = excludedSet(before);
@@ -1926,6 +2262,18 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
  * when the previous run's are known), everything else keeps what the previous run proposed;
  * the result equals a full solve of `next`, and `state` is what `matchState(next)` would give.
  */
+/** Two id lists in sorted order, merged, each id once. */
+function unionOfSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < a.length || k < b.length) {
+    const x = i < a.length && (k >= b.length || a[i] <= b[k]) ? a[i++] : b[k++];
+    if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+  }
+  return out;
+}
+
 export function rematch(previous: MatchState, next: MatchInput): Rematch {
   const changed = changesBetween(previous.input, next);
   const full = (): Rematch => {
@@ -1934,21 +2282,28 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
   };
   if (!changed) return full();
   if (changed.needIds.length === 0 && changed.projectIds.length === 0) {
+    const kept = solvedGraphs.get(previous.input);
+    if (kept) solvedGraphs.set(next, kept);
     return { result: previous.result, scope: { needIds: [], projectIds: [] }, state: { ...previous, input: next } };
   }
-  const { scope, children } = scopeOf(changed, next, previous.input, previous.components);
+  const { scope, children, checked } = scopeOf(changed, next, previous.input, previous.components, true);
   if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return full();
-  const g = eligibilityGraph(scope.input);
+  const kept = solvedGraphs.get(previous.input);
+  const g = kept ? scopeGraph(scope.input, kept, new Set(changed.needIds), new Set(changed.projectIds), checked) : eligibilityGraph(scope.input);
+  solvedGraphs.set(next, withScopeGraph(kept, g, next.needs.length));
   const solved = solveGraph(g);
   // Every need of the previous result in the scope, or gone from the input, is a changed one or
   // in the scope; every other entry stands, and both lists are in need id order: merge them.
-  const replaced = new Set([...scope.needIds, ...changed.needIds]);
+  const replaced = unionOfSorted(scope.needIds, changed.needIds);
   const merge = <T extends { needId: string }>(old: readonly T[], fresh: readonly T[]): T[] => {
     const out: T[] = [];
     let k = 0;
+    let r = 0;
     for (const x of old) {
-      if (replaced.has(x.needId)) continue;
-      while (k < fresh.length && fresh[k].needId < x.needId) out.push(fresh[k++]);
+      const id = x.needId;
+      while (r < replaced.length && replaced[r] < id) r++;
+      if (r < replaced.length && replaced[r] === id) continue;
+      while (k < fresh.length && fresh[k].needId < id) out.push(fresh[k++]);
       out.push(x);
     }
     while (k < fresh.length) out.push(fresh[k++]);
@@ -1959,7 +2314,7 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
   return {
     result,
     // Needs that left the input are part of the change: their proposals are replaced by nothing.
-    scope: { needIds: [...replaced].sort(), projectIds: [...scopeProjects].sort() },
+    scope: { needIds: replaced, projectIds: [...scopeProjects].sort() },
     state: { input: next, result, components: previous.components?.replace(replaced, scopeProjects, g, solved.comps, children!) },
   };
 }

@@ -792,6 +792,75 @@ describe('rematch', () => {
     expect(JSON.stringify({ result: state.result, components: state.components!.entries() })).toBe(snapshot);
   });
 
+  it('equals a full run when each input arrives as freshly loaded copies, in another order, over a long chain of changes', () => {
+    // As the service loads them: new objects every time, not always in the same order, so that
+    // what the previous lookup knew must be checked, not assumed, before it is reused.
+    const copy = (inp: MatchInput, seed: number): MatchInput => {
+      const fresh: MatchInput = {
+        ...inp,
+        needs: inp.needs.map((n) => ({ ...n, publishedAt: new Date(n.publishedAt.getTime()) })),
+        projects: inp.projects.map((p) => ({ ...p, kinds: [...p.kinds], regionCodes: [...p.regionCodes] })),
+        activeHelp: inp.activeHelp.map((h) => ({ ...h })),
+        coverage: { ...inp.coverage },
+      };
+      if (seed % 3 === 0) return { ...fresh, needs: shuffled(fresh.needs, seed), projects: shuffled(fresh.projects, seed + 1) };
+      if (seed % 3 === 1) return { ...fresh, needs: [...fresh.needs].reverse() };
+      return fresh;
+    };
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = prng(6100 + seed);
+      let current = localised(6000 + seed, { needs: 80, projects: 30 });
+      let state = matchState(current);
+      for (let k = 0; k < 14; k++) {
+        const { label, after } = step(current, r, seed * 100 + k);
+        const loaded = copy(after, seed * 100 + k);
+        const next = rematch(state, loaded);
+        expect({ seed, k, label, result: next.result }).toEqual({ seed, k, label, result: proposeMatches(loaded) });
+        state = next.state;
+        current = loaded;
+      }
+    }
+  });
+
+  it('after more changes elsewhere than it keeps graphs for, does not take a need changed long ago as it was', () => {
+    // x's urgency decides who gets PA's one place; then changes in another county only, more
+    // than the chain of kept scope graphs holds; then a change of y, which x competes with.
+    const x = need({ id: 'x', urgency: 1 });
+    const y = need({ id: 'y', urgency: 2 });
+    const PA = project({ id: 'PA', regionCodes: ['520324'], remainingCapacity: 1 });
+    const far = [1, 2, 3].map((k) => need({ id: `far${k}`, countyCode: '520521', townshipCode: undefined, urgency: k }));
+    const PB = project({ id: 'PB', regionCodes: ['520521'], remainingCapacity: 1, homeCountyCode: '520521' });
+    // A third county with more needs: no change reaches half of them (that would be a full run),
+    // and the full graph stays worth keeping under the few needs it holds stale.
+    const filler = Array.from({ length: 40 }, (_, k) => need({ id: `mid${k}`, countyCode: '520502', townshipCode: undefined }));
+    const PC = project({ id: 'PC', regionCodes: ['520502'], remainingCapacity: 10, homeCountyCode: '520502' });
+    let current = input({ needs: [x, y, ...far, ...filler], projects: [PA, PB, PC] });
+    let state = matchState(current);
+    const go = (after: MatchInput): MatchResult => {
+      const next = rematch(state, after);
+      expect(next.scope).not.toBe('full');
+      expect(next.result).toEqual(proposeMatches(after));
+      state = next.state;
+      current = after;
+      return next.result;
+    };
+    const placed = (r: MatchResult, projectId: string): string[] => r.proposals.filter((p) => p.projectId === projectId).map((p) => p.needId);
+    expect(placed(go({ ...current, needs: current.needs.map((n) => (n.id === 'x' ? { ...n, urgency: 4 } : n)) }), 'PA')).toEqual(['x']);
+    for (let k = 0; k < 10; k++) go({ ...current, projects: current.projects.map((p) => (p.id === 'PB' ? { ...p, remainingCapacity: 1 + ((k + 1) % 3) } : p)) });
+    // y changes: x comes along with its component, unchanged, from what was kept.
+    expect(placed(go({ ...current, needs: current.needs.map((n) => (n.id === 'y' ? { ...n, urgency: 3 } : n)) }), 'PA')).toEqual(['x']);
+  });
+
+  it('refuses a need given twice, as a full run does', () => {
+    const base = localised(4343, { needs: 40, projects: 15 });
+    const state = matchState(base);
+    const twice = { ...base, needs: [...base.needs, { ...base.needs[7] }] };
+    expect(() => proposeMatches(twice)).toThrow(/twice/);
+    expect(() => rematch(state, twice)).toThrow(/twice/);
+    const moved = { ...base, needs: [base.needs[7], ...base.needs.slice(0, 20), { ...base.needs[7], urgency: 4 }, ...base.needs.slice(20)] };
+    expect(() => rematch(state, moved)).toThrow(/twice/);
+  });
+
   it('solves everything again on a new day, and nothing when nothing changed', () => {
     const inp = randomInstance(42, { needs: 30, projects: 10 });
     const state: MatchState = { input: inp, result: proposeMatches(inp) };
