@@ -3,7 +3,7 @@ import cookieParser from 'cookie-parser';
 import request from 'supertest';
 import { csrfProtection } from '../../../server/lib/csrf';
 import { PublicCache } from '../../../server/lib/public-cache';
-import { publicPageCache } from '../../../server/lib/public-page-cache';
+import { acceptsGzip, publicPageCache } from '../../../server/lib/public-page-cache';
 
 /**
  * The cache shares a render only when nothing in it is the visitor's own. The app's public pages
@@ -88,4 +88,41 @@ it('is not there without a cache (development and tests)', async () => {
   app.get('/', (_req, res) => res.send(`<p>${++renders}</p>`));
   await request(app).get('/');
   expect((await request(app).get('/')).text).toBe('<p>2</p>');
+});
+
+it('sends the kept page gzipped to a browser that asks for it, and plain to one that does not', async () => {
+  const cache = new PublicCache(60_000, () => 0);
+  const { app, renders } = site(cache);
+  await request(app).get('/page/plain');
+  const zipped = await request(app).get('/page/plain').set('accept-encoding', 'gzip, deflate, br');
+  expect(zipped.headers['content-encoding']).toBe('gzip');
+  expect(zipped.headers.vary).toMatch(/Accept-Encoding/);
+  // supertest decompresses: the visitor reads the same page.
+  expect(zipped.text).toBe('<p>公示</p>');
+  // supertest asks for gzip unless told otherwise; an empty header is a client that names no encoding.
+  for (const refused of ['', 'identity', 'gzip;q=0, identity']) {
+    const plain = await request(app).get('/page/plain').set('accept-encoding', refused);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toBe('<p>公示</p>');
+  }
+  expect(renders.plain).toBe(1);
+});
+
+it('reads Accept-Encoding as HTTP does: named or by "*", refused only with q=0', () => {
+  const cases: Array<[string | undefined, boolean]> = [
+    [undefined, false],
+    ['', false],
+    ['gzip, deflate, br', true],
+    ['GZIP', true],
+    ['br;q=1.0, gzip;q=0.5', true],
+    ['br', false],
+    ['identity', false],
+    ['gzip;q=0', false],
+    ['gzip; q=0.0, br', false],
+    ['*', true],
+    ['*;q=0, gzip', true],
+    ['gzip;q=0, *', false],
+    ['xgzip, br', false],
+  ];
+  for (const [header, expected] of cases) expect([header, acceptsGzip(header)]).toEqual([header, expected]);
 });
