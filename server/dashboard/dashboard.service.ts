@@ -50,6 +50,8 @@ export interface Dashboard {
 }
 
 type Row = Record<string, unknown>;
+/** How the three statements' rows meet: by the row's code as SQL gave it, '' for the row without one. */
+const rowKey = (code: unknown): string => (code === null ? '' : String(code));
 interface Medians {
   rows: Map<string, number>;
   remote: number | null;
@@ -106,7 +108,7 @@ export class DashboardService {
       (tx) => this.duplicatesPrevented(tx, within(childPlace), keyOf(childPlace), todayDate),
       (tx) => this.medianWaits(tx, within(childPlace), keyOf(childPlace), remoteCodes, centralCodes),
     ]);
-    const preventedByCode = new Map(prevented.map((r) => [r.code === null ? '' : String(r.code), Number(r.n)]));
+    const preventedByCode = new Map(prevented.map((r) => [rowKey(r.code), Number(r.n)]));
 
     const place = (raw: unknown): { code: string; info: Region | undefined } => {
       const code = raw === null ? '' : String(raw).length < 6 ? String(raw).padEnd(6, '0') : String(raw);
@@ -128,14 +130,14 @@ export class DashboardService {
         needsBeingHelped: Number(r.needs_being_helped),
         needsMet: Number(r.needs_met),
         coverage: null,
-        medianWaitDays: medians.rows.get(r.code === null ? '' : String(r.code)) ?? null,
+        medianWaitDays: medians.rows.get(rowKey(r.code)) ?? null,
         overdueVisits: Number(r.overdue_visits),
         overdueFollowUps: Number(r.overdue_follow_ups),
         volunteerMinutes: Number(r.volunteer_minutes),
         neededFen: Number(r.needed_fen),
         raisedFen: Number(r.raised_fen),
         gapFen: Number(r.needed_fen) - Number(r.raised_fen),
-        duplicatesPrevented: preventedByCode.get(r.code === null ? '' : String(r.code)) ?? 0,
+        duplicatesPrevented: preventedByCode.get(rowKey(r.code)) ?? 0,
       };
       figures.coverage = coverageRate({ open: figures.needsOpen, beingHelped: figures.needsBeingHelped, met: figures.needsMet });
       return figures;
@@ -296,7 +298,7 @@ export class DashboardService {
     const round = (v: unknown) => (v === null ? null : Math.round(Number(v) * 10) / 10);
     for (const r of result.rows) {
       const m = round(r.median);
-      if (Number(r.by_code) === 0) out.rows.set(r.code === null ? '' : String(r.code), m!);
+      if (Number(r.by_code) === 0) out.rows.set(rowKey(r.code), m!);
       else if (Number(r.by_side) === 0) {
         if (r.side === 'remote') out.remote = m;
         else if (r.side === 'central') out.central = m;

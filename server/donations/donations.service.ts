@@ -105,6 +105,12 @@ const publicGift = (g: GiftRow): PublicGift => ({
 /** 144 random bits, URL-safe: the receipt link is the donor's only key to an anonymous gift. */
 const newReceiptCode = () => crypto.randomBytes(18).toString('base64url');
 
+/** The received gifts of one fund (a project, or the general fund for null): what allocation reads. */
+const receivedInFund = (organizationId: string, projectId: string | null) =>
+  and(eq(donations.organizationId, organizationId), projectId === null ? isNull(donations.projectId) : eq(donations.projectId, projectId), inArray(donations.status, [...RECEIVED_STATUSES]));
+/** What a gift put into its fund and kept: neither refunded nor disputed. */
+const KEPT = sql`(${donations.amountFen} - ${donations.refundedFen} - ${donations.disputedFen})`;
+
 /**
  * Gifts: a donor gives to a project (restricted) or an organization (unrestricted), one-off or
  * monthly, through the payment provider — or as a pledge when none is configured; finance records
@@ -460,7 +466,7 @@ export class DonationsService {
     const rows = await this.deps.db
       .select({ id: donations.id, projectId: donations.projectId, receivedAt: donations.receivedAt, amountFen: donations.amountFen, refundedFen: sql<number>`(${donations.refundedFen} + ${donations.disputedFen})::bigint` })
       .from(donations)
-      .where(and(eq(donations.organizationId, organizationId), projectId === null ? isNull(donations.projectId) : eq(donations.projectId, projectId), inArray(donations.status, [...RECEIVED_STATUSES])))
+      .where(receivedInFund(organizationId, projectId))
       .orderBy(asc(donations.receivedAt), asc(donations.id));
     return rows.map((r) => ({ id: r.id, projectId: r.projectId, receivedAt: r.receivedAt!, amountFen: r.amountFen, refundedFen: Number(r.refundedFen) }));
   }
@@ -471,16 +477,9 @@ export class DonationsService {
    */
   async keptBefore(gift: { id: string; organizationId: string; projectId: string | null; receivedAt: Date }): Promise<number> {
     const [row] = await this.deps.db
-      .select({ kept: sql<string | null>`sum(${donations.amountFen} - ${donations.refundedFen} - ${donations.disputedFen})` })
+      .select({ kept: sql<string | null>`sum(${KEPT})` })
       .from(donations)
-      .where(
-        and(
-          eq(donations.organizationId, gift.organizationId),
-          gift.projectId === null ? isNull(donations.projectId) : eq(donations.projectId, gift.projectId),
-          inArray(donations.status, [...RECEIVED_STATUSES]),
-          sql`(${donations.receivedAt}, ${donations.id}) < (${gift.receivedAt.toISOString()}::timestamptz, ${gift.id}::uuid)`,
-        ),
-      );
+      .where(and(receivedInFund(gift.organizationId, gift.projectId), sql`(${donations.receivedAt}, ${donations.id}) < (${gift.receivedAt.toISOString()}::timestamptz, ${gift.id}::uuid)`));
     return Number(row?.kept ?? 0);
   }
 
@@ -491,14 +490,13 @@ export class DonationsService {
    */
   async giftsReaching(organizationId: string, projectId: string | null, stretches: readonly LineRange[]): Promise<PlacedGift[]> {
     if (stretches.length === 0) return [];
-    const fund = projectId === null ? sql`project_id is null` : sql`project_id = ${projectId}`;
     // The stretches go as two arrays of integers, so any number of them is one parameter each.
     const result = (await this.deps.db.execute(sql`
       with line as (
-        select id, received_at, amount_fen, refunded_fen + disputed_fen as gone, amount_fen - refunded_fen - disputed_fen as kept,
-          sum(amount_fen - refunded_fen - disputed_fen) over (order by received_at, id) as upto
-        from donations
-        where organization_id = ${organizationId} and ${fund} and status in (${sql.join([...RECEIVED_STATUSES].map((st) => sql`${st}`), sql`, `)})
+        select id, received_at, amount_fen, refunded_fen + disputed_fen as gone, ${KEPT} as kept,
+          sum(${KEPT}) over (order by received_at, id) as upto
+        from ${donations}
+        where ${receivedInFund(organizationId, projectId)}
       )
       select id, received_at, amount_fen, gone::bigint as refunded_fen, (upto - kept)::bigint as start_fen
       from line
