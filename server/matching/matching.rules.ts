@@ -350,6 +350,18 @@ function coveragePoints(share: number): number {
   return Math.round((1 - s) * COVERAGE_POINTS);
 }
 
+/** The county's share as the engine uses it: a need's points, its below-half flag and the rounded percent its reasons show. */
+function shareOf(coverage: RegionCoverage, county: string): number {
+  const share = Object.prototype.hasOwnProperty.call(coverage, county) ? coverage[county] : 0;
+  return Number.isFinite(share) ? Math.min(1, Math.max(0, share)) : 0;
+}
+
+/** What of a county's share reaches the result: two shares giving the same are the same to the engine. */
+function coverageSeen(coverage: RegionCoverage, county: string): string {
+  const share = shareOf(coverage, county);
+  return `${coveragePoints(share)}:${Math.round(share * 100)}:${share < LOW_COVERAGE_SHARE}`;
+}
+
 function compileNeed(n: OpenNeed, coverage: RegionCoverage, today: number): CNeed {
   const urgency = checkLevel(n.urgency, 1, 4, 'urgency', n.id);
   const risk = checkLevel(n.riskLevel, 1, 4, 'riskLevel', n.id);
@@ -360,7 +372,7 @@ function compileNeed(n: OpenNeed, coverage: RegionCoverage, today: number): CNee
   }
   const waitedDays = Math.max(0, today - dayOf(n.publishedAt, `publishedAt of ${n.id}`));
   const waiting = Math.min(waitedDays, WAITING_CAP_DAYS);
-  const share = Object.prototype.hasOwnProperty.call(coverage, n.countyCode) ? coverage[n.countyCode] : 0;
+  const share = shareOf(coverage, n.countyCode);
   const fairness = (n.remote ? REMOTE_POINTS : 0) + coveragePoints(share);
   return {
     id: n.id,
@@ -381,7 +393,7 @@ function compileNeed(n: OpenNeed, coverage: RegionCoverage, today: number): CNee
     until: n.end ? dayOf(n.end, `end of ${n.id}`) : Infinity,
     waiting,
     fairness,
-    coverage: Number.isFinite(share) ? Math.min(1, Math.max(0, share)) : 0,
+    coverage: share,
     key: urgency * SCORE_WEIGHTS.urgency + risk * SCORE_WEIGHTS.risk + waiting * SCORE_WEIGHTS.waiting + fairness * SCORE_WEIGHTS.fairness,
   };
 }
@@ -962,12 +974,12 @@ function components(g: EligibilityGraph, stands: Uint8Array): Components {
 
 /** Arcs of a flow network, each paired with its reverse (arc ^ 1), plus a CSR adjacency. */
 class FlowNetwork {
-  readonly to: Int32Array;
-  readonly cap: Int32Array;
-  readonly cost: Int32Array;
+  to: Int32Array;
+  cap: Int32Array;
+  cost: Int32Array;
   arcs = 0;
   constructor(
-    readonly nodes: number,
+    public nodes: number,
     arcCapacity: number,
   ) {
     this.to = new Int32Array(arcCapacity);
@@ -976,6 +988,12 @@ class FlowNetwork {
   }
   add(u: number, v: number, cap: number, cost: number): number {
     const a = this.arcs;
+    if (a + 2 > this.to.length) {
+      // Grown only by a warm stage B, which adds pairs round by round.
+      this.to = grown(this.to, a + 2);
+      this.cap = grown(this.cap, a + 2);
+      this.cost = grown(this.cost, a + 2);
+    }
     this.to[a] = v;
     this.cap[a] = cap;
     this.cost[a] = cost;
@@ -1179,9 +1197,11 @@ function cancelNegativeCycles(net: FlowNetwork, adj: Adjacency, label: Float64Ar
  * A's assignment, negative cycles (needs moving to closer projects, or trading places) are
  * cancelled until none is left.
  */
-function stageB(g: EligibilityGraph, comp: { needs: number[]; projects: number[] }, a: Assignment): void {
+function stageB(g: EligibilityGraph, comp: { needs: number[]; projects: number[] }, a: Assignment, labels?: Labels): void {
   const { adjStart, adjProject, adjCloseness } = g;
   const taking = comp.needs.filter((i) => a.matchProject[i] >= 0);
+  // Labels a warm update can start from: 0 on every project, −cost on a need (valid when all pairs cost the same).
+  if (labels) for (const i of taking) labels.need[i] = -(MAX_CLOSENESS - adjCloseness[a.matchEdge[i]]);
   // Nothing to gain when every pair in the component is equally close.
   let lo = MAX_CLOSENESS;
   let hi = 0;
@@ -1228,7 +1248,7 @@ function stageB(g: EligibilityGraph, comp: { needs: number[]; projects: number[]
       }
       if (broken) queue.push(needNode(idx));
     });
-    if (queue.length === 0) return;
+    if (queue.length === 0) break;
 
     let pairs = 0;
     for (const i of taking) for (let e = adjStart[i]; e < adjStart[i + 1]; e++) pairs += included[e];
@@ -1257,29 +1277,46 @@ function stageB(g: EligibilityGraph, comp: { needs: number[]; projects: number[]
       a.matchProject[pairNeed[k]] = adjProject[pairEdge[k]];
     }
   }
+  // The final labels, shifted so that t's is 0: components then share one sink in a warm update.
+  if (labels) {
+    taking.forEach((i, idx) => (labels.need[i] = label[needNode(idx)] - label[t]));
+    for (const j of comp.projects) labels.project[j] = label[projectNode[j]] - label[t];
+  }
+}
+
+/** Stage B's final labels (potentials) per need and project: the certificate a warm update starts from. */
+interface Labels {
+  need: Float64Array;
+  project: Float64Array;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Results
 
 function unmatchedReasons(g: EligibilityGraph, i: number, duplicate: boolean, stamps: Stamps): Reason[] {
-  const n = g.c.needs[i];
   if (duplicate) return [{ code: 'duplicate_need' }];
-  const eligibleCount = g.adjStart[i + 1] - g.adjStart[i];
+  const n = g.c.needs[i];
+  const candidates = (): number[] => (g.candidateCount[i] === 0 ? [] : candidatesOf(n, g.projectIndex, stamps.seen, stamps.next()));
+  return unplacedReasons(n, g.adjStart[i + 1] - g.adjStart[i], candidates, g.c);
+}
+
+/** Why a standing need has no proposal: its places are taken, or which rules keep each candidate project (in project order) away. */
+function unplacedReasons(n: CNeed, eligibleCount: number, candidates: () => number[], c: Pick<Compiled, 'projects' | 'helps' | 'today' | 'excluded'>): Reason[] {
   if (eligibleCount > 0) return [{ code: 'capacity_taken', params: { count: eligibleCount } }];
-  const helps = helpsOf(g.c.helps, n);
-  if (g.candidateCount[i] === 0) {
+  const helps = helpsOf(c.helps, n);
+  const list = candidates();
+  if (list.length === 0) {
     const out: Reason[] = [{ code: 'no_project_in_region', params: { kind: n.kind } }];
-    const dup = duplicateReason(n, helps, Math.max(g.c.today, n.from), n.until);
+    const dup = duplicateReason(n, helps, Math.max(c.today, n.from), n.until);
     if (dup) out.push(dup);
     return out;
   }
   // Name each rule that kept a project away once, with the first project (by id) that broke it.
-  const out: Reason[] = [{ code: 'no_eligible_project', params: { count: g.candidateCount[i] } }];
+  const out: Reason[] = [{ code: 'no_eligible_project', params: { count: list.length } }];
   const named = new Set<ReasonCode>();
-  for (const j of candidatesOf(n, g.projectIndex, stamps.seen, stamps.next())) {
-    const reasons = pairReasons(n, g.c.projects[j], helps, g.c.today);
-    if (reasons.length === 0 && g.c.excluded.has(pairKey(n.id, g.c.projects[j].id))) reasons.push({ code: 'declined_before' });
+  for (const j of list) {
+    const reasons = pairReasons(n, c.projects[j], helps, c.today);
+    if (reasons.length === 0 && c.excluded.has(pairKey(n.id, c.projects[j].id))) reasons.push({ code: 'declined_before' });
     for (const r of reasons) {
       if (!named.has(r.code)) {
         named.add(r.code);
@@ -1309,14 +1346,14 @@ function assemble(g: EligibilityGraph, a: Assignment, duplicateOf: Uint8Array): 
 
 type Components = Map<number, { needs: number[]; projects: number[] }>;
 
-function solveGraph(g: EligibilityGraph): { result: MatchResult; comps: Components } {
+function solveGraph(g: EligibilityGraph, labels?: Labels): { result: MatchResult; comps: Components; a: Assignment; stands: Uint8Array; duplicateOf: Uint8Array } {
   const { stands, duplicateOf } = standingNeeds(g);
   const a = stageA(g, stands);
   // Stage B runs per component, numbering only that component's nodes: its result then depends
   // on nothing outside it, which is what makes an incremental re-solve equal a full one.
   const comps = components(g, stands);
-  for (const comp of comps.values()) stageB(g, comp, a);
-  return { result: assemble(g, a, duplicateOf), comps };
+  for (const comp of comps.values()) stageB(g, comp, a, labels);
+  return { result: assemble(g, a, duplicateOf), comps, a, stands, duplicateOf };
 }
 
 /** The optimal proposals for an eligibility graph (objective and method in the module doc). */
@@ -2092,11 +2129,875 @@ function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: Readonl
 // Re-matching from the previous run
 
 /** A previous run: the input it solved and what it proposed, and, when known, its components. */
+// ---------------------------------------------------------------------------------------------
+// Warm updates: the previous optimum carried through one change at a time
+
+/**
+ * What a full run leaves for warm updates, never changed afterwards: its graph, the graph's
+ * transpose (edges into each project), and where each need, project and child is.
+ */
+interface WarmBase {
+  g: EligibilityGraph;
+  /** Need of each edge of g. */
+  edgeNeed: Int32Array;
+  /** Edges into project j: inEdge[inStart[j] .. inStart[j+1]), with their needs alongside in inNeed. */
+  inStart: Int32Array;
+  inEdge: Int32Array;
+  inNeed: Int32Array;
+  needPos: ReadonlyMap<string, number>;
+  projectPos: ReadonlyMap<string, number>;
+  /** Needs by child key: one index, or the list when the child has several. */
+  childNeeds: ReadonlyMap<string, number | readonly number[]>;
+}
+
+/** A chain of warm updates carries at most this many added needs, projects and pairs before a full run is cheaper. */
+const MAX_WARM_NEEDS = 5_000;
+const MAX_WARM_PROJECTS = 500;
+const MAX_WARM_EDGES = 400_000;
+/** More changed needs than this in one step (a county's coverage, say) go to the scope path. */
+const MAX_WARM_STEP = 300;
+
+function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number, fill = 0): T {
+  if (a.length >= size) return a;
+  const out = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5)));
+  out.set(a);
+  if (fill !== 0) out.fill(fill, a.length);
+  return out;
+}
+
+/**
+ * The state a warm update changes: an assignment that is optimal for the current input — stage
+ * A's matched set, placed as stage B's labels prove closest — and the graph as it is now: the
+ * full run's, plus the pairs of needs and projects added since (`ext*`, ids from E0 on), with
+ * projects gone kept as closed (no places). Needs and projects added since take new indices; a
+ * changed one is the old one gone and a new one added. Each update works on a copy, so a state
+ * can be the base of many updates.
+ */
+class Warm {
+  readonly base: WarmBase;
+  readonly N0: number;
+  readonly E0: number;
+  needs: CNeed[];
+  alive: Uint8Array;
+  stands: Uint8Array;
+  duplicate: Uint8Array;
+  matchProject: Int32Array;
+  matchEdge: Int32Array;
+  nextAt: Int32Array;
+  prevAt: Int32Array;
+  needLabel: Float64Array;
+  projects: CProject[];
+  removed: Uint8Array;
+  cap: Int32Array;
+  load: Int32Array;
+  head: Int32Array;
+  projectLabel: Float64Array;
+  /** Pairs added since the full run: edge E0 + k joins extNeed[k] to extProject[k]. */
+  extProject: number[];
+  extCloseness: number[];
+  extNeed: number[];
+  /** Pairs added since, by need and by project (edge ids). */
+  extraOf: Map<number, number[]>;
+  extraInto: Map<number, number[]>;
+  /** Positions that differ from the base (-1: gone). */
+  needMoved: Map<string, number>;
+  projectMoved: Map<string, number>;
+  /** Needs added since, by child key. */
+  childExtra: Map<string, number[]>;
+  /** Needs that had no eligible project when last looked at (their reasons name each candidate's rules). */
+  noEligible: number[];
+  helps: HelpIndex;
+  excluded: Set<string>;
+  /** Needs with pairs added since stage B last ran: those may break its labels. */
+  newPairs = new Set<number>();
+  /** Projects whose places or load changed since stage B last ran: their arc to the sink may break its labels. */
+  touchedProjects = new Set<number>();
+  /** Stage B's label of the sink; labels are never shifted in a chain, so they only fall. */
+  sinkLabel = 0;
+  /** Needs whose reasons may have changed although their place did not. */
+  marked = new Set<number>();
+  private owned = new Set<number[]>();
+  private stamp = 0;
+  private seenNeed = new Int32Array(0);
+  private seenProject = new Int32Array(0);
+  private parentNeed = new Int32Array(0);
+  private parentEdge = new Int32Array(0);
+  private parentProject = new Int32Array(0);
+
+  private constructor(base: WarmBase, from: Warm | undefined) {
+    this.base = base;
+    this.N0 = base.g.needCount;
+    this.E0 = base.g.edgeCount;
+    if (from) {
+      this.needs = from.needs.slice();
+      this.alive = from.alive.slice();
+      this.stands = from.stands.slice();
+      this.duplicate = from.duplicate.slice();
+      this.matchProject = from.matchProject.slice();
+      this.matchEdge = from.matchEdge.slice();
+      this.nextAt = from.nextAt.slice();
+      this.prevAt = from.prevAt.slice();
+      this.needLabel = from.needLabel.slice();
+      this.projects = from.projects.slice();
+      this.removed = from.removed.slice();
+      this.cap = from.cap.slice();
+      this.load = from.load.slice();
+      this.head = from.head.slice();
+      this.projectLabel = from.projectLabel.slice();
+      this.extProject = from.extProject.slice();
+      this.extCloseness = from.extCloseness.slice();
+      this.extNeed = from.extNeed.slice();
+      // Lists are shared until changed (`own`).
+      this.extraOf = new Map(from.extraOf);
+      this.extraInto = new Map(from.extraInto);
+      this.needMoved = new Map(from.needMoved);
+      this.projectMoved = new Map(from.projectMoved);
+      this.childExtra = new Map(from.childExtra);
+      this.noEligible = from.noEligible.slice();
+      this.helps = from.helps;
+      this.excluded = from.excluded;
+      this.sinkLabel = from.sinkLabel;
+      return;
+    }
+    const { g } = base;
+    const N = g.needCount;
+    const P = g.projectCount;
+    this.needs = g.c.needs.slice();
+    this.alive = new Uint8Array(N).fill(1);
+    this.stands = new Uint8Array(N);
+    this.duplicate = new Uint8Array(N);
+    this.matchProject = new Int32Array(N).fill(-1);
+    this.matchEdge = new Int32Array(N).fill(-1);
+    this.nextAt = new Int32Array(N).fill(-1);
+    this.prevAt = new Int32Array(N).fill(-1);
+    this.needLabel = new Float64Array(N);
+    this.projects = g.c.projects.slice();
+    this.removed = new Uint8Array(P);
+    this.cap = new Int32Array(P);
+    g.c.projects.forEach((p, j) => (this.cap[j] = p.capacity));
+    this.load = new Int32Array(P);
+    this.head = new Int32Array(P).fill(-1);
+    this.projectLabel = new Float64Array(P);
+    this.extProject = [];
+    this.extCloseness = [];
+    this.extNeed = [];
+    this.extraOf = new Map();
+    this.extraInto = new Map();
+    this.needMoved = new Map();
+    this.projectMoved = new Map();
+    this.childExtra = new Map();
+    this.noEligible = [];
+    this.helps = g.c.helps;
+    this.excluded = g.c.excluded;
+  }
+
+  /** The state a full run leaves: its graph, its final assignment and stage B's labels. */
+  static of(g: EligibilityGraph, a: Assignment, stands: Uint8Array, duplicateOf: Uint8Array, labels: Labels): Warm {
+    const N = g.needCount;
+    const P = g.projectCount;
+    const edgeNeed = new Int32Array(g.edgeCount);
+    const inStart = new Int32Array(P + 1);
+    for (let i = 0; i < N; i++) {
+      for (let e = g.adjStart[i]; e < g.adjStart[i + 1]; e++) {
+        edgeNeed[e] = i;
+        inStart[g.adjProject[e] + 1]++;
+      }
+    }
+    for (let j = 0; j < P; j++) inStart[j + 1] += inStart[j];
+    const fill = inStart.slice(0, P);
+    const inEdge = new Int32Array(g.edgeCount);
+    for (let e = 0; e < g.edgeCount; e++) inEdge[fill[g.adjProject[e]]++] = e;
+    const inNeed = new Int32Array(g.edgeCount);
+    for (let k = 0; k < g.edgeCount; k++) inNeed[k] = edgeNeed[inEdge[k]];
+    const needPos = new Map<string, number>();
+    const childNeeds = new Map<string, number | number[]>();
+    g.c.needs.forEach((n, i) => {
+      needPos.set(n.id, i);
+      const seen = childNeeds.get(n.childKey);
+      if (seen === undefined) childNeeds.set(n.childKey, i);
+      else if (typeof seen === 'number') childNeeds.set(n.childKey, [seen, i]);
+      else seen.push(i);
+    });
+    const projectPos = new Map<string, number>();
+    g.c.projects.forEach((p, j) => projectPos.set(p.id, j));
+    const w = new Warm({ g, edgeNeed, inStart, inEdge, inNeed, needPos, projectPos, childNeeds }, undefined);
+    w.stands.set(stands);
+    w.duplicate.set(duplicateOf);
+    for (let i = 0; i < N; i++) {
+      if (a.matchProject[i] >= 0) w.link(i, a.matchProject[i], a.matchEdge[i]);
+      else if (!duplicateOf[i] && g.adjStart[i + 1] === g.adjStart[i]) w.noEligible.push(i);
+    }
+    w.needLabel.set(labels.need);
+    w.projectLabel.set(labels.project);
+    w.touchedProjects.clear();
+    return w;
+  }
+
+  copy(): Warm {
+    return new Warm(this.base, this);
+  }
+
+  get needCount(): number {
+    return this.needs.length;
+  }
+
+  get projectCount(): number {
+    return this.projects.length;
+  }
+
+  /** Room left in this chain before a full run is due. */
+  roomFor(needs: number, projects: number): boolean {
+    return this.needs.length - this.N0 + needs <= MAX_WARM_NEEDS && this.projects.length - this.base.g.projectCount + projects <= MAX_WARM_PROJECTS && this.extProject.length <= MAX_WARM_EDGES;
+  }
+
+  needAt(id: string): number | undefined {
+    const moved = this.needMoved.get(id);
+    if (moved !== undefined) return moved < 0 ? undefined : moved;
+    return this.base.needPos.get(id);
+  }
+
+  projectAt(id: string): number | undefined {
+    const moved = this.projectMoved.get(id);
+    if (moved !== undefined) return moved < 0 ? undefined : moved;
+    return this.base.projectPos.get(id);
+  }
+
+  /** The child's needs still open. */
+  childMembers(key: string): number[] {
+    const out: number[] = [];
+    const inBase = this.base.childNeeds.get(key);
+    if (typeof inBase === 'number') {
+      if (this.alive[inBase]) out.push(inBase);
+    } else if (inBase) for (const i of inBase) if (this.alive[i]) out.push(i);
+    for (const i of this.childExtra.get(key) ?? []) if (this.alive[i]) out.push(i);
+    return out;
+  }
+
+  project(e: number): number {
+    return e < this.E0 ? this.base.g.adjProject[e] : this.extProject[e - this.E0];
+  }
+
+  closeness(e: number): number {
+    return e < this.E0 ? this.base.g.adjCloseness[e] : this.extCloseness[e - this.E0];
+  }
+
+  needOf(e: number): number {
+    return e < this.E0 ? this.base.edgeNeed[e] : this.extNeed[e - this.E0];
+  }
+
+  /** Calls f for each pair of need i (open or closed projects). */
+  eachEdge(i: number, f: (e: number) => void): void {
+    if (i < this.N0) for (let e = this.base.g.adjStart[i], end = this.base.g.adjStart[i + 1]; e < end; e++) f(e);
+    const extra = this.extraOf.get(i);
+    if (extra) for (const e of extra) f(e);
+  }
+
+  /** Calls f for each pair into project j of a need still open. */
+  eachEdgeInto(j: number, f: (e: number, i: number) => void): void {
+    if (j < this.base.g.projectCount) {
+      const { inStart, inEdge, edgeNeed } = this.base;
+      for (let k = inStart[j]; k < inStart[j + 1]; k++) {
+        const e = inEdge[k];
+        if (this.alive[edgeNeed[e]]) f(e, edgeNeed[e]);
+      }
+    }
+    const extra = this.extraInto.get(j);
+    if (extra) for (const e of extra) if (this.alive[this.extNeed[e - this.E0]]) f(e, this.extNeed[e - this.E0]);
+  }
+
+  /** A project takes needs while it has places (one gone from the input has none). */
+  open(j: number): boolean {
+    return this.cap[j] > 0;
+  }
+
+  liveEdges(i: number): number {
+    let count = 0;
+    this.eachEdge(i, (e) => {
+      if (this.open(this.project(e))) count++;
+    });
+    return count;
+  }
+
+  /** Stage A's priority order: better key, then published first, then smaller id. */
+  better(a: number, b: number): boolean {
+    const x = this.needs[a];
+    const y = this.needs[b];
+    if (x.key !== y.key) return x.key > y.key;
+    if (x.publishedMs !== y.publishedMs) return x.publishedMs < y.publishedMs;
+    return x.id < y.id;
+  }
+
+  link(i: number, j: number, e: number): void {
+    this.prevAt[i] = -1;
+    this.nextAt[i] = this.head[j];
+    if (this.head[j] >= 0) this.prevAt[this.head[j]] = i;
+    this.head[j] = i;
+    this.load[j]++;
+    this.touchedProjects.add(j);
+    this.matchProject[i] = j;
+    this.matchEdge[i] = e;
+    // Its label no longer fits its pair: stage B sets it from the project's.
+    this.needLabel[i] = NaN;
+  }
+
+  unlink(i: number): void {
+    const j = this.matchProject[i];
+    if (this.prevAt[i] >= 0) this.nextAt[this.prevAt[i]] = this.nextAt[i];
+    else this.head[j] = this.nextAt[i];
+    if (this.nextAt[i] >= 0) this.prevAt[this.nextAt[i]] = this.prevAt[i];
+    this.load[j]--;
+    this.touchedProjects.add(j);
+    this.matchProject[i] = -1;
+    this.matchEdge[i] = -1;
+    this.prevAt[i] = -1;
+    this.nextAt[i] = -1;
+  }
+
+  private scratch(): number {
+    if (this.seenNeed.length < this.needs.length) this.seenNeed = new Int32Array(this.needs.length * 2);
+    if (this.seenProject.length < this.projects.length) {
+      const P = this.projects.length * 2;
+      this.seenProject = new Int32Array(P);
+      this.parentNeed = new Int32Array(P);
+      this.parentEdge = new Int32Array(P);
+      this.parentProject = new Int32Array(P);
+    }
+    return ++this.stamp;
+  }
+
+  /**
+   * Project j has `places` free places: each goes, in turn, to the best unmatched standing need
+   * that can reach j along an alternating path (each need on it moving one project on) — for a
+   * matroid, the best element that can join is what the greedy optimum gains. One search
+   * finds every need that can reach j, in priority order, with a path for each; as places are
+   * taken the paths are checked (and mended where a need on one has moved) before use, and
+   * only a path that cannot be mended sends it back to search afresh. Needs that could join
+   * later are among those found now (what can join only shrinks), so taking them in order is
+   * what a search per place would do.
+   */
+  fill(j: number, places: number): void {
+    while (places > 0) {
+      const found = this.reach(j, places > 1);
+      if (found.length === 0) return;
+      for (const [need, edge] of found) {
+        if (!this.pathTo(j, this.project(edge))) break;
+        let q = this.project(edge);
+        this.link(need, q, edge);
+        while (q !== j) {
+          const w = this.parentNeed[q];
+          const p = this.parentProject[q];
+          this.unlink(w);
+          this.link(w, p, this.parentEdge[q]);
+          q = p;
+        }
+        if (--places === 0) return;
+      }
+    }
+  }
+
+  /**
+   * Unmatched standing needs that can reach project j, best first, each with its pair into the
+   * search tree (only the best when `all` is false); the tree's parent pointers lead to j.
+   */
+  private reach(j: number, all: boolean): Array<[number, number]> {
+    const stamp = this.scratch();
+    const { seenProject, seenNeed, parentNeed, parentEdge, parentProject, alive, matchProject, stands, extNeed, E0 } = this;
+    const { inStart, inEdge, inNeed } = this.base;
+    const P0 = this.base.g.projectCount;
+    const queue = [j];
+    seenProject[j] = stamp;
+    const found: Array<[number, number]> = [];
+    let best = -1;
+    let bestEdge = -1;
+    const visit = (e: number, w: number, q: number): void => {
+      const at = matchProject[w];
+      if (at < 0) {
+        // Each need once: its first pair into the tree is as good a way in as any.
+        if (seenNeed[w] === stamp) return;
+        seenNeed[w] = stamp;
+        if (all) found.push([w, e]);
+        else if (best < 0 || this.better(w, best)) {
+          best = w;
+          bestEdge = e;
+        }
+      } else if (seenProject[at] !== stamp) {
+        seenProject[at] = stamp;
+        parentNeed[at] = w;
+        parentEdge[at] = e;
+        parentProject[at] = q;
+        queue.push(at);
+      }
+    };
+    for (let h = 0; h < queue.length; h++) {
+      const q = queue[h];
+      if (q < P0) {
+        for (let k = inStart[q], end = inStart[q + 1]; k < end; k++) {
+          const w = inNeed[k];
+          const at = matchProject[w];
+          // The common cases inline: a need placed in the tree already, or an unplaced one seen or not standing.
+          if (at >= 0 ? seenProject[at] === stamp : !stands[w] || seenNeed[w] === stamp || !alive[w]) continue;
+          if (!alive[w]) continue;
+          visit(inEdge[k], w, q);
+        }
+      }
+      const extra = this.extraInto.get(q);
+      if (extra) for (const e of extra) if (alive[extNeed[e - E0]] && stands[extNeed[e - E0]]) visit(e, extNeed[e - E0], q);
+    }
+    if (!all) return best < 0 ? [] : [[best, bestEdge]];
+    const { needs } = this;
+    return found.sort((a, b) => needs[b[0]].key - needs[a[0]].key || needs[a[0]].publishedMs - needs[b[0]].publishedMs || (needs[a[0]].id < needs[b[0]].id ? -1 : 1));
+  }
+
+  /** Whether the tree's path from project q to j still holds, mending a step whose need has moved with another need there that has a pair onward. */
+  private pathTo(j: number, q: number): boolean {
+    const { parentNeed, parentEdge, parentProject } = this;
+    for (; q !== j; q = parentProject[q]) {
+      if (this.matchProject[parentNeed[q]] === q) continue;
+      const onward = parentProject[q];
+      let mended = false;
+      for (let z = this.head[q]; z >= 0 && !mended; z = this.nextAt[z]) {
+        this.eachEdge(z, (e) => {
+          if (mended || this.project(e) !== onward) return;
+          parentNeed[q] = z;
+          parentEdge[q] = e;
+          mended = true;
+        });
+      }
+      if (!mended) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Standing need x joins: placed when an augmenting path reaches a free place; otherwise the
+   * worst need such a path could displace (x's fundamental circuit) leaves, if x ranks above it.
+   */
+  add(x: number): void {
+    const stamp = this.scratch();
+    const { seenNeed, seenProject, parentNeed, parentEdge } = this;
+    const queue = [x];
+    seenNeed[x] = stamp;
+    let found = -1;
+    for (let h = 0; h < queue.length && found < 0; h++) {
+      const y = queue[h];
+      this.eachEdge(y, (e) => {
+        const j = this.project(e);
+        if (found >= 0 || !this.open(j) || seenProject[j] === stamp) return;
+        seenProject[j] = stamp;
+        parentNeed[j] = y;
+        parentEdge[j] = e;
+        if (this.load[j] < this.cap[j]) {
+          found = j;
+          return;
+        }
+        for (let z = this.head[j]; z >= 0; z = this.nextAt[z]) {
+          if (seenNeed[z] !== stamp) {
+            seenNeed[z] = stamp;
+            queue.push(z);
+          }
+        }
+      });
+    }
+    if (found < 0) {
+      let worst = -1;
+      for (let k = 1; k < queue.length; k++) if (worst < 0 || this.better(worst, queue[k])) worst = queue[k];
+      if (worst < 0 || this.better(worst, x)) return;
+      found = this.matchProject[worst];
+      this.unlink(worst);
+    }
+    for (let j = found; ; ) {
+      const y = parentNeed[j];
+      const old = this.matchProject[y];
+      if (old >= 0) this.unlink(y);
+      this.link(y, j, parentEdge[j]);
+      if (old < 0) break;
+      j = old;
+    }
+  }
+
+  /** Need x stops standing (gone, or now a duplicate); the best need that can reach its place takes it. */
+  withdraw(x: number): void {
+    const j = this.matchProject[x];
+    this.stands[x] = 0;
+    if (j < 0) return;
+    this.unlink(x);
+    this.fill(j, 1);
+  }
+
+  /**
+   * Project j holds one need more than its places: one of them moves along an alternating path
+   * to a free place elsewhere, or, when none is reachable, the worst need any such path reaches
+   * leaves (the cheapest change of the flow, as every need's weight is positive).
+   */
+  shrink(j: number): void {
+    const stamp = this.scratch();
+    const { seenProject, parentNeed, parentEdge } = this;
+    const queue = [j];
+    const reached: number[] = [];
+    seenProject[j] = stamp;
+    let found = -1;
+    for (let h = 0; h < queue.length && found < 0; h++) {
+      for (let z = this.head[queue[h]]; z >= 0 && found < 0; z = this.nextAt[z]) {
+        reached.push(z);
+        this.eachEdge(z, (e) => {
+          const p = this.project(e);
+          if (found >= 0 || !this.open(p) || seenProject[p] === stamp) return;
+          seenProject[p] = stamp;
+          parentNeed[p] = z;
+          parentEdge[p] = e;
+          queue.push(p);
+          if (this.load[p] < this.cap[p]) found = p;
+        });
+      }
+    }
+    if (found < 0) {
+      let worst = reached[0];
+      for (const z of reached) if (this.better(worst, z)) worst = z;
+      found = this.matchProject[worst];
+      this.unlink(worst);
+      if (found === j) return;
+    }
+    for (let p = found; p !== j; ) {
+      const z = parentNeed[p];
+      const old = this.matchProject[z];
+      this.unlink(z);
+      this.link(z, p, parentEdge[p]);
+      p = old;
+    }
+  }
+
+  /** Project j's places become `places`; a need left with no open project stops standing. */
+  setCapacity(j: number, places: number): void {
+    const before = this.cap[j];
+    this.touchedProjects.add(j);
+    if (places < before) {
+      this.cap[j] = places;
+      while (this.load[j] > places) this.shrink(j);
+      if (places === 0) {
+        this.markCandidates(j);
+        const lost = new Set<number>();
+        this.eachEdgeInto(j, (_e, i) => {
+          this.marked.add(i);
+          if (this.liveEdges(i) === 0) lost.add(i);
+        });
+        for (const i of lost) this.restand(i);
+      }
+    } else if (places > before) {
+      this.cap[j] = places;
+      this.fill(j, places - before);
+    }
+  }
+
+  /** Whether need i stands (an open project, and not the lesser of its child's overlapping needs), and the optimum after it changed. */
+  restand(i: number): void {
+    const key = this.needs[i].childKey;
+    const members = this.childMembers(key);
+    if (members.length > 1 || (members.length === 1 && members[0] !== i)) return this.regroup(members);
+    if (!this.alive[i]) return;
+    const stands = this.liveEdges(i) > 0 ? 1 : 0;
+    if (stands === this.stands[i]) return;
+    this.marked.add(i);
+    if (stands) {
+      this.stands[i] = 1;
+      this.add(i);
+    } else {
+      this.withdraw(i);
+      this.noEligible.push(i);
+    }
+  }
+
+  /** A child's needs after one of them changed: which stand, as `standingNeeds` decides, losses first, then gains. */
+  regroup(members: number[]): void {
+    const stands = new Map<number, number>();
+    const byKind: Index<number> = new Map();
+    for (const i of members) {
+      stands.set(i, 0);
+      if (this.liveEdges(i) > 0) pushTo(byKind, this.needs[i].kind, i);
+    }
+    const duplicate = new Set<number>();
+    for (const group of byKind.values()) {
+      group.sort((a, b) => (this.better(a, b) ? -1 : 1));
+      const kept: number[] = [];
+      for (const i of group) {
+        if (kept.some((k) => overlaps(this.needs[k], this.needs[i], this.base.g.c.today))) duplicate.add(i);
+        else {
+          kept.push(i);
+          stands.set(i, 1);
+        }
+      }
+    }
+    for (const [i, s] of stands) {
+      if (this.duplicate[i] !== (duplicate.has(i) ? 1 : 0)) this.marked.add(i);
+      this.duplicate[i] = duplicate.has(i) ? 1 : 0;
+      if (this.stands[i] && !s) {
+        this.marked.add(i);
+        this.withdraw(i);
+        if (!duplicate.has(i)) this.noEligible.push(i);
+      }
+    }
+    for (const [i, s] of stands) {
+      if (!this.stands[i] && s) {
+        this.marked.add(i);
+        this.stands[i] = 1;
+        this.add(i);
+      }
+    }
+  }
+
+  private own(map: Map<number, number[]>, key: number): number[] {
+    let list = map.get(key);
+    if (!list) map.set(key, (list = []));
+    else if (!this.owned.has(list)) map.set(key, (list = list.slice()));
+    this.owned.add(list);
+    return list;
+  }
+
+  private addEdge(i: number, j: number, closeness: number): void {
+    this.newPairs.add(i);
+    const e = this.E0 + this.extProject.length;
+    this.extProject.push(j);
+    this.extCloseness.push(closeness);
+    this.extNeed.push(i);
+    this.own(this.extraOf, i).push(e);
+    this.own(this.extraInto, j).push(e);
+  }
+
+  /** A need added (or added back changed): its eligible pairs, looked up by kind and region among the projects now. */
+  appendNeed(n: CNeed): number {
+    const i = this.needs.length;
+    const size = i + 1;
+    this.alive = grown(this.alive, size);
+    this.stands = grown(this.stands, size);
+    this.duplicate = grown(this.duplicate, size);
+    this.matchProject = grown(this.matchProject, size, -1);
+    this.matchEdge = grown(this.matchEdge, size, -1);
+    this.nextAt = grown(this.nextAt, size, -1);
+    this.prevAt = grown(this.prevAt, size, -1);
+    this.needLabel = grown(this.needLabel, size);
+    this.needs.push(n);
+    this.alive[i] = 1;
+    this.needMoved.set(n.id, i);
+    const list = this.childExtra.get(n.childKey);
+    this.childExtra.set(n.childKey, list ? [...list, i] : [i]);
+    const fit: Array<{ j: number; closeness: number }> = [];
+    for (const j of this.candidates(n)) if (this.fits(n, j)) fit.push({ j, closeness: closenessOf(n, this.projects[j]) });
+    fit.sort((a, b) => b.closeness - a.closeness || a.j - b.j);
+    for (const { j, closeness } of fit) this.addEdge(i, j, closeness);
+    this.marked.add(i);
+    if (fit.length === 0) this.noEligible.push(i);
+    return i;
+  }
+
+  /** A project added (or added back changed): its eligible pairs with every open need. */
+  appendProject(p: CProject): number {
+    const j = this.projects.length;
+    const size = j + 1;
+    this.removed = grown(this.removed, size);
+    this.cap = grown(this.cap, size);
+    this.load = grown(this.load, size);
+    this.head = grown(this.head, size, -1);
+    this.projectLabel = grown(this.projectLabel, size);
+    this.projects.push(p);
+    this.projectMoved.set(p.id, j);
+    // Places are opened by the caller (`setCapacity`), once the pairs are there.
+    for (let i = 0; i < this.needs.length; i++) {
+      const n = this.needs[i];
+      if (!this.alive[i] || !p.kinds.has(n.kind) || !covers(p, n)) continue;
+      if (!fitsCandidate(n, p, helpsOf(this.helps, n), this.base.g.c.today) || this.excluded.has(pairKey(n.id, p.id))) {
+        this.marked.add(i);
+        continue;
+      }
+      this.addEdge(i, j, closenessOf(n, p));
+      this.marked.add(i);
+    }
+    return j;
+  }
+
+  /**
+   * A project just added gets its places: first the needs standing already take them as places
+   * opening do (`fill`), then each need it gave a first eligible project to joins (`restand`) —
+   * each an exact step of the matroid, so the two in turn are too.
+   */
+  openProject(j: number, places: number): void {
+    this.setCapacity(j, places);
+    const gained: number[] = [];
+    this.eachEdgeInto(j, (_e, i) => {
+      if (!this.stands[i] && !this.duplicate[i]) gained.push(i);
+    });
+    for (const i of gained) this.restand(i);
+  }
+
+  /** The project leaves: no places, not a candidate; needs it was the last project of stop standing. */
+  dropProject(j: number): void {
+    this.setCapacity(j, 0);
+    this.removed[j] = 1;
+    this.projectMoved.set(this.projects[j].id, -1);
+    this.markCandidates(j);
+  }
+
+  /** Needs without an eligible project whose reasons name what project j is (it closed, left or came). */
+  markCandidates(j: number): void {
+    const p = this.projects[j];
+    for (const i of this.noEligible) if (this.alive[i] && p.kinds.has(this.needs[i].kind) && covers(p, this.needs[i])) this.marked.add(i);
+  }
+
+  /** Need x leaves the input. */
+  dropNeed(x: number): void {
+    this.alive[x] = 0;
+    this.withdraw(x);
+    this.needMoved.set(this.needs[x].id, -1);
+    this.restand(x);
+  }
+
+  private fits(n: CNeed, j: number): boolean {
+    const p = this.projects[j];
+    return this.open(j) && fitsCandidate(n, p, helpsOf(this.helps, n), this.base.g.c.today) && !(this.excluded.size > 0 && this.excluded.has(pairKey(n.id, p.id)));
+  }
+
+  /** Projects offering the need's kind in its region (eligible or not), still in the input, in id order. */
+  candidates(n: CNeed): number[] {
+    const stamp = this.scratch();
+    const out = candidatesOf(n, this.base.g.projectIndex, this.seenProject, stamp).filter((j) => !this.removed[j]);
+    const P0 = this.base.g.projectCount;
+    if (this.projects.length === P0) return out;
+    for (let j = P0; j < this.projects.length; j++) if (!this.removed[j] && this.projects[j].kinds.has(n.kind) && covers(this.projects[j], n)) out.push(j);
+    return out.sort((a, b) => (this.projects[a].id < this.projects[b].id ? -1 : 1));
+  }
+
+  reasons(i: number): Reason[] {
+    if (this.duplicate[i]) return [{ code: 'duplicate_need' }];
+    const c = this.base.g.c;
+    return unplacedReasons(this.needs[i], this.liveEdges(i), () => this.candidates(this.needs[i]), { projects: this.projects, helps: this.helps, today: c.today, excluded: this.excluded });
+  }
+}
+
+/**
+ * Stage B from the previous optimum: every matched need's flow, with the labels that proved it
+ * optimal (set afresh, from its project's, for a need stage A moved), is improved by cancelling
+ * the negative cycles the change opened, with the column generation of `stageB`. Labels only
+ * ever fall, so only a need whose label fell can break one of its pairs left out, and a need
+ * with only its own pair in the network is a leaf no cycle passes through: it stays out, its
+ * label following its project's. The network is then what the change reaches, not the
+ * province. The closeness total is optimal again; among equally close placements, whatever
+ * did not have to move stays where it was.
+ */
+function warmStageB(w: Warm): void {
+  const cost = (e: number): number => MAX_CLOSENESS - w.closeness(e);
+  // One network for all rounds: nodes and pairs join it as they are reached, and stay.
+  const net = new FlowNetwork(1, 1024);
+  const t = 0;
+  let label = new Float64Array(1024);
+  label[t] = w.sinkLabel;
+  const needNode = new Int32Array(w.needCount);
+  const projectNode = new Int32Array(w.projectCount);
+  const active: number[] = [];
+  const projects: number[] = [];
+  /** Pairs in the network, by edge, as [arc, edge] per need. */
+  const arcsOf = new Map<number, number[]>();
+  const newNode = (l: number): number => {
+    const v = net.nodes++;
+    label = grown(label, v + 1);
+    label[v] = l;
+    return v;
+  };
+  const takeProject = (j: number): number => {
+    if (projectNode[j] > 0) return projectNode[j];
+    projectNode[j] = newNode(w.projectLabel[j]);
+    projects.push(j);
+    // Every need placed there arrives through its arc to t, leaves from outside the network too.
+    if (w.open(j)) net.push(net.add(projectNode[j], t, w.cap[j], 0), w.load[j]);
+    return projectNode[j];
+  };
+  const takePair = (i: number, e: number): void => {
+    const arc = net.add(needNode[i], takeProject(w.project(e)), 1, cost(e));
+    if (w.matchEdge[i] === e) net.push(arc, 1);
+    arcsOf.get(i)!.push(arc, e);
+  };
+  const takeNeed = (i: number): void => {
+    needNode[i] = newNode(w.needLabel[i]);
+    active.push(i);
+    arcsOf.set(i, []);
+    takePair(i, w.matchEdge[i]);
+  };
+  // Projects whose places or load changed are in from the start: their arc to t.
+  for (const j of w.touchedProjects) takeProject(j);
+  let suspects: number[] = [];
+  for (let i = 0; i < w.needCount; i++) {
+    if (!w.alive[i] || w.matchProject[i] < 0) continue;
+    if (Number.isNaN(w.needLabel[i])) w.needLabel[i] = w.projectLabel[w.matchProject[i]] - cost(w.matchEdge[i]);
+    else if (!w.newPairs.has(i)) continue;
+    suspects.push(i);
+  }
+  w.newPairs.clear();
+  let everyProject = false;
+  let sinkFell = false;
+  for (let round = 0; ; round++) {
+    const queue: number[] = [];
+    for (const i of suspects) {
+      const li = needNode[i] > 0 ? label[needNode[i]] : w.needLabel[i];
+      let broken = false;
+      w.eachEdge(i, (e) => {
+        const j = w.project(e);
+        if (!w.open(j) || cost(e) + li - (projectNode[j] > 0 ? label[projectNode[j]] : w.projectLabel[j]) >= 0) return;
+        if (needNode[i] === 0) takeNeed(i);
+        const arcs = arcsOf.get(i)!;
+        for (let k = 1; k < arcs.length; k += 2) if (arcs[k] === e) return;
+        takePair(i, e);
+        broken = true;
+      });
+      if (broken) queue.push(needNode[i]);
+    }
+    // The first round runs regardless: a project that gained or lost places may break its
+    // labels; so does the round after t's label fell.
+    if (queue.length === 0 && round > 0 && !sinkFell) break;
+    sinkFell = false;
+    const before = label.slice(0, net.nodes);
+    if (cancelNegativeCycles(net, net.adjacency(), label, queue) > 0) {
+      for (const i of active) {
+        const arcs = arcsOf.get(i)!;
+        for (let k = 0; k < arcs.length; k += 2) {
+          if (net.cap[arcs[k]] !== 0 || w.matchEdge[i] === arcs[k + 1]) continue;
+          w.unlink(i);
+          w.link(i, w.project(arcs[k + 1]), arcs[k + 1]);
+        }
+      }
+    }
+    // Whose label fell: active needs, and leaves at a project whose label fell. When t's fell,
+    // every project with needs hangs on it: all of them join the network.
+    suspects = [];
+    if (label[t] < before[t] && !everyProject) {
+      everyProject = true;
+      sinkFell = true;
+      for (let j = 0; j < w.projectCount; j++) takeProject(j);
+    }
+    for (const i of active) if (label[needNode[i]] < before[needNode[i]]) suspects.push(i);
+    for (const j of projects) {
+      const l = label[projectNode[j]];
+      if (l >= before[projectNode[j]]) continue;
+      for (let i = w.head[j]; i >= 0; i = w.nextAt[i]) {
+        if (needNode[i] > 0) continue;
+        const li = l - cost(w.matchEdge[i]);
+        if (li < w.needLabel[i]) {
+          w.needLabel[i] = li;
+          suspects.push(i);
+        }
+      }
+    }
+    if (suspects.length === 0 && !sinkFell) break;
+  }
+  w.sinkLabel = label[t];
+  for (const i of active) w.needLabel[i] = label[needNode[i]];
+  for (const j of projects) w.projectLabel[j] = label[projectNode[j]];
+  w.touchedProjects.clear();
+}
+
 export interface MatchState {
   input: MatchInput;
   result: MatchResult;
   /** From `matchState` or a `Rematch`'s `state`; without it the next scope is found by walking pairs. */
   components?: ComponentIndex;
+  /** @internal the optimum as a warm update carries it on (`Warm`), from `matchState` or a warm `rematch` */
+  warm?: Warm;
 }
 
 export interface Rematch {
@@ -2111,9 +3012,10 @@ export interface Rematch {
 /** A full run kept as the base of the next `rematch`: `proposeMatches(input)` with its components. */
 export function matchState(input: MatchInput): MatchState {
   const g = eligibilityGraph(input);
-  const { result, comps } = solveGraph(g);
+  const labels: Labels = { need: new Float64Array(g.needCount), project: new Float64Array(g.projectCount) };
+  const { result, comps, a, stands, duplicateOf } = solveGraph(g, labels);
   solvedGraphs.set(input, { scopes: [], base: g, stale: new Set() });
-  return { input, result, components: ComponentIndex.of(g, comps) };
+  return { input, result, components: ComponentIndex.of(g, comps), warm: Warm.of(g, a, stands, duplicateOf, labels) };
 }
 
 /** Above this share of the needs, a scope is solved as a full run: walking it costs more than it saves. */
@@ -2243,7 +3145,7 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
     for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   }
   const counties = new Set<string>();
-  for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (before.coverage[c] !== after.coverage[c]) counties.add(c);
+  for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (coverageSeen(before.coverage, c) !== coverageSeen(after.coverage, c)) counties.add(c);
   const xb = excludedSet(before);
   const xa = excludedSet(after);
   for (const x of [...(before.excludedPairs ?? []), ...(after.excludedPairs ?? [])]) {
@@ -2262,6 +3164,141 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
  * when the previous run's are known), everything else keeps what the previous run proposed;
  * the result equals a full solve of `next`, and `state` is what `matchState(next)` would give.
  */
+/** Whether two coverage maps give every county the same share. */
+function sameCoverage(a: RegionCoverage, b: RegionCoverage): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Entries of `old` (in need id order) with those of `replaced` (sorted ids) swapped for `fresh` (in need id order). */
+function spliceByNeed<T extends { needId: string }>(old: readonly T[], replaced: readonly string[], fresh: readonly T[]): T[] {
+  const lowerBound = (id: string, from: number): number => {
+    let lo = from;
+    let hi = old.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (old[mid].needId < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const out: T[] = [];
+  let at = 0;
+  let f = 0;
+  for (const id of replaced) {
+    const k = lowerBound(id, at);
+    for (let r = at; r < k; r++) out.push(old[r]);
+    at = k < old.length && old[k].needId === id ? k + 1 : k;
+    while (f < fresh.length && fresh[f].needId <= id) out.push(fresh[f++]);
+  }
+  for (let r = at; r < old.length; r++) out.push(old[r]);
+  return out;
+}
+
+/**
+ * The next result from the previous optimum (`Warm`), changed one need or project at a time by
+ * exact matroid steps and a warm stage B: the same needs matched with the same reasons as a
+ * full run, the same objective, each placement optimal. Null when the step is too big for it
+ * (more changed needs than `MAX_WARM_STEP`, or a chain grown past its bounds).
+ */
+function warmRematch(previous: MatchState, next: MatchInput, changed: { needIds: string[]; projectIds: string[] }): Rematch | null {
+  const prior = previous.warm;
+  if (!prior || changed.needIds.length > MAX_WARM_STEP || !prior.roomFor(changed.needIds.length, changed.projectIds.length)) return null;
+  const w = prior.copy();
+  const today = w.base.g.c.today;
+  if (!sameHelpList(previous.input.activeHelp, next.activeHelp)) w.helps = indexHelp(next.activeHelp);
+  w.excluded = excludedSet(next);
+
+  const wantedProjects = new Set(changed.projectIds);
+  const projectsNow = new Map<string, OpenProject>();
+  for (const p of next.projects) {
+    if (!wantedProjects.has(p.id)) continue;
+    if (projectsNow.has(p.id)) throw new RangeError(`matching: project ${p.id} given twice`);
+    projectsNow.set(p.id, p);
+  }
+  const wantedNeeds = new Set(changed.needIds);
+  const needsNow = new Map<string, OpenNeed>();
+  for (const n of next.needs) {
+    if (!wantedNeeds.has(n.id)) continue;
+    if (needsNow.has(n.id)) throw new RangeError(`matching: need ${n.id} given twice`);
+    needsNow.set(n.id, n);
+  }
+  const compiledProjects = new Map<string, CProject>();
+  for (const [id, p] of projectsNow) compiledProjects.set(id, compileProject(p));
+  const compiledNeeds = new Map<string, CNeed>();
+  for (const [id, n] of needsNow) compiledNeeds.set(id, compileNeed(n, next.coverage, today));
+
+  const closed: string[] = [];
+  for (const id of changed.projectIds) {
+    const j = w.projectAt(id);
+    const now = compiledProjects.get(id);
+    if (j !== undefined && now && sameShape(w.projects[j], now) && (w.cap[j] > 0 || now.capacity === 0)) {
+      // Only its places changed: the pairs stand (a project with none has no pairs to keep).
+      w.projects[j] = now;
+      w.setCapacity(j, now.capacity);
+      if (now.capacity === 0) closed.push(id);
+      continue;
+    }
+    if (j !== undefined) {
+      w.dropProject(j);
+      closed.push(id);
+    }
+    if (now) w.openProject(w.appendProject(now), now.capacity);
+  }
+  for (const id of changed.needIds) {
+    const i = w.needAt(id);
+    if (i !== undefined) w.dropNeed(i);
+    const n = compiledNeeds.get(id);
+    if (n) w.restand(w.appendNeed(n));
+  }
+  warmStageB(w);
+
+  // What changed: needs placed elsewhere or no longer, needs added, and those whose reasons may name what changed.
+  const ids = new Set<string>(changed.needIds);
+  for (let i = 0; i < prior.needCount; i++) if (w.matchProject[i] !== prior.matchProject[i]) ids.add(w.needs[i].id);
+  // A marked need still placed where it was keeps its proposal as it was.
+  for (const i of w.marked) if (w.matchProject[i] < 0) ids.add(w.needs[i].id);
+  const replaced = [...ids].sort();
+  const proposals: Proposal[] = [];
+  const unmatched: Unmatched[] = [];
+  for (const id of replaced) {
+    const i = w.needAt(id);
+    if (i === undefined) continue;
+    const n = w.needs[i];
+    const j = w.matchProject[i];
+    if (j >= 0) {
+      const closeness = w.closeness(w.matchEdge[i]);
+      proposals.push({ needId: id, projectId: w.projects[j].id, score: scoreOf(n, closeness), parts: partsOf(n, closeness), reasons: proposalReasons(n, closeness) });
+    } else unmatched.push({ needId: id, reasons: w.reasons(i) });
+  }
+  w.marked.clear();
+  const result: MatchResult = { proposals: spliceByNeed(previous.result.proposals, replaced, proposals), unmatched: spliceByNeed(previous.result.unmatched, replaced, unmatched) };
+  return {
+    result,
+    // A project that closed or changed shape lost all its needs, which are in needIds; one whose places changed keeps the others.
+    scope: { needIds: replaced, projectIds: closed.sort() },
+    state: { input: next, result, warm: w },
+  };
+}
+
+/** Two compiled projects that differ at most in their places. */
+function sameShape(a: CProject, b: CProject): boolean {
+  return (
+    a.id === b.id &&
+    sameList(a.kindList, b.kindList) &&
+    sameList(a.prefixes, b.prefixes) &&
+    a.classMask === b.classMask &&
+    a.minAge === b.minAge &&
+    a.maxAge === b.maxAge &&
+    a.start === b.start &&
+    a.end === b.end &&
+    a.home === b.home
+  );
+}
+
 /** Two id lists in sorted order, merged, each id once. */
 function unionOfSorted(a: readonly string[], b: readonly string[]): string[] {
   const out: string[] = [];
@@ -2286,6 +3323,8 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
     if (kept) solvedGraphs.set(next, kept);
     return { result: previous.result, scope: { needIds: [], projectIds: [] }, state: { ...previous, input: next } };
   }
+  const warm = warmRematch(previous, next, changed);
+  if (warm) return warm;
   const { scope, children, checked } = scopeOf(changed, next, previous.input, previous.components, true);
   if (scope.needIds.length > FULL_RUN_SHARE * next.needs.length) return full();
   const kept = solvedGraphs.get(previous.input);
