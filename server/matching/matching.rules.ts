@@ -53,12 +53,30 @@
  * the eligibility graph (needs, projects, and links between needs of the same child and kind)
  * is solved on its own. The result for a component depends only on that component's content,
  * so any input order gives the same output, and `incrementalScope` + re-solve gives exactly
- * what a full re-solve gives. `rematch` does that from the previous run (`matchState`), whose
- * components it keeps: a change takes the components it reaches whole instead of walking their
- * pairs, and hands the updated components on to the next run. It also keeps, with each input,
- * the lookup it walked and the graphs it solved, so that the next change derives its lookup and
- * its scope graph from them instead of indexing the province and re-checking every pair again;
- * the result is the same, only the work differs.
+ * what a full re-solve gives.
+ *
+ * WARM UPDATES (`rematch`). When projects cover a whole province every need is in one
+ * component, and re-solving what a change touches is re-solving everything. So a change is
+ * instead carried through the previous optimum (`Warm`, kept by `matchState`), one element at a
+ * time, each step exact:
+ *   Stage A, as matroid steps from the previous basis — a need joins: placed along an
+ *   augmenting path, or else the worst need of its fundamental circuit (every need an
+ *   alternating path from it reaches) leaves if it ranks below; a place opens (a need left, a
+ *   project gained places): the best unmatched need that can reach it joins; a place closes: a
+ *   need there moves along a path to a free place, or else the worst need such paths reach
+ *   leaves. A changed need or project is the old one gone and the new one added; a child's
+ *   needs are regrouped as `standingNeeds` groups them. For a matroid each step gives the greedy
+ *   optimum of the changed matroid, which under a strict order is unique: the matched set is
+ *   the full run's.
+ *   Stage B, warm: the previous flow with the previous labels (potentials), set afresh for a
+ *   need stage A moved; labels only fall, so only a need whose label fell can break a pair left
+ *   out, and a need with only its own pair is a leaf no cycle passes through, kept out of the
+ *   network. The network is what the change reaches, and the labels it ends with prove the
+ *   closeness total optimal again.
+ * Closeness has many optima, so the warm one may place a need at another equally close
+ * project than a full run would; what did not have to move stays, which also keeps proposals
+ * people are answering from being swapped for equal ones. Everything else — who, the reasons,
+ * the objective — is the full run's, and the tests hold it to that.
  *
  * Dates are compared as calendar days in China Standard Time (UTC+8, no daylight saving), so a
  * date stored as UTC midnight and one stored as Beijing midnight name the same day.
@@ -2223,6 +2241,10 @@ class Warm {
   private parentNeed = new Int32Array(0);
   private parentEdge = new Int32Array(0);
   private parentProject = new Int32Array(0);
+  private onPath = new Int32Array(0);
+  private fromNeed = new Int32Array(0);
+  private fromEdge = new Int32Array(0);
+  private fromProject = new Int32Array(0);
 
   private constructor(base: WarmBase, from: Warm | undefined) {
     this.base = base;
@@ -2461,6 +2483,10 @@ class Warm {
       this.parentNeed = new Int32Array(P);
       this.parentEdge = new Int32Array(P);
       this.parentProject = new Int32Array(P);
+      this.onPath = new Int32Array(P);
+      this.fromNeed = new Int32Array(P);
+      this.fromEdge = new Int32Array(P);
+      this.fromProject = new Int32Array(P);
     }
     return ++this.stamp;
   }
@@ -2477,18 +2503,14 @@ class Warm {
    */
   fill(j: number, places: number): void {
     while (places > 0) {
-      const found = this.reach(j, places > 1);
+      const found = this.reach(j, places);
       if (found.length === 0) return;
       for (const [need, edge] of found) {
-        if (!this.pathTo(j, this.project(edge))) break;
-        let q = this.project(edge);
-        this.link(need, q, edge);
-        while (q !== j) {
-          const w = this.parentNeed[q];
-          const p = this.parentProject[q];
-          this.unlink(w);
-          this.link(w, p, this.parentEdge[q]);
-          q = p;
+        const moves = this.route(j, need, edge);
+        if (!moves) break;
+        for (let k = 0; k < moves.length; k += 2) {
+          if (this.matchProject[moves[k]] >= 0) this.unlink(moves[k]);
+          this.link(moves[k], this.project(moves[k + 1]), moves[k + 1]);
         }
         if (--places === 0) return;
       }
@@ -2499,7 +2521,8 @@ class Warm {
    * Unmatched standing needs that can reach project j, best first, each with its pair into the
    * search tree (only the best when `all` is false); the tree's parent pointers lead to j.
    */
-  private reach(j: number, all: boolean): Array<[number, number]> {
+  private reach(j: number, places: number): Array<[number, number]> {
+    const all = places > 1;
     const stamp = this.scratch();
     const { seenProject, seenNeed, parentNeed, parentEdge, parentProject, alive, matchProject, stands, extNeed, E0 } = this;
     const { inStart, inEdge, inNeed } = this.base;
@@ -2544,29 +2567,70 @@ class Warm {
       if (extra) for (const e of extra) if (alive[extNeed[e - E0]] && stands[extNeed[e - E0]]) visit(e, extNeed[e - E0], q);
     }
     if (!all) return best < 0 ? [] : [[best, bestEdge]];
+    // The best few only: past them a new search is due anyway, as paths wear out.
     const { needs } = this;
-    return found.sort((a, b) => needs[b[0]].key - needs[a[0]].key || needs[a[0]].publishedMs - needs[b[0]].publishedMs || (needs[a[0]].id < needs[b[0]].id ? -1 : 1));
+    const order = (a: [number, number], b: [number, number]): number => needs[b[0]].key - needs[a[0]].key || needs[a[0]].publishedMs - needs[b[0]].publishedMs || (needs[a[0]].id < needs[b[0]].id ? -1 : 1);
+    const keep = 4 * places + 16;
+    if (found.length <= keep) return found.sort(order);
+    const top: Array<[number, number]> = [];
+    for (const c of found) {
+      if (top.length === keep && order(c, top[keep - 1]) >= 0) continue;
+      let at = top.length === keep ? keep - 1 : top.length;
+      while (at > 0 && order(c, top[at - 1]) < 0) {
+        if (at < keep) top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = c;
+    }
+    return top;
   }
 
-  /** Whether the tree's path from project q to j still holds, mending a step whose need has moved with another need there that has a pair onward. */
-  private pathTo(j: number, q: number): boolean {
+  /**
+   * The moves (need, pair it moves along; flat) that bring need z in through pair e and a place
+   * free at j: the search tree's path while it holds; where a need on it has moved since, a
+   * search forward from there to j, around the path so far. Null when there is none.
+   */
+  private route(j: number, z: number, e: number): number[] | null {
     const { parentNeed, parentEdge, parentProject } = this;
-    for (; q !== j; q = parentProject[q]) {
-      if (this.matchProject[parentNeed[q]] === q) continue;
-      const onward = parentProject[q];
-      let mended = false;
-      for (let z = this.head[q]; z >= 0 && !mended; z = this.nextAt[z]) {
+    const moves = [z, e];
+    const stamp = ++this.stamp;
+    let q = this.project(e);
+    this.onPath[q] = stamp;
+    while (q !== j) {
+      const w = parentNeed[q];
+      if (this.matchProject[w] !== q) return this.forward(q, j, stamp, moves);
+      moves.push(w, parentEdge[q]);
+      q = parentProject[q];
+      this.onPath[q] = stamp;
+    }
+    return moves;
+  }
+
+  /** Breadth first from project q to j through full projects off the path marked `stamp`; the moves appended to `moves`, or null. */
+  private forward(q: number, j: number, stamp: number, moves: number[]): number[] | null {
+    const { onPath, fromNeed, fromEdge, fromProject } = this;
+    const queue = [q];
+    let found = false;
+    for (let h = 0; h < queue.length && !found; h++) {
+      const p = queue[h];
+      for (let z = this.head[p]; z >= 0 && !found; z = this.nextAt[z]) {
         this.eachEdge(z, (e) => {
-          if (mended || this.project(e) !== onward) return;
-          parentNeed[q] = z;
-          parentEdge[q] = e;
-          mended = true;
+          const r = this.project(e);
+          if (found || onPath[r] === stamp || !this.open(r)) return;
+          onPath[r] = stamp;
+          fromNeed[r] = z;
+          fromEdge[r] = e;
+          fromProject[r] = p;
+          if (r === j) found = true;
+          else queue.push(r);
         });
       }
-      if (!mended) return false;
     }
-    return true;
+    if (!found) return null;
+    for (let r = j; r !== q; r = fromProject[r]) moves.push(fromNeed[r], fromEdge[r]);
+    return moves;
   }
+
 
   /**
    * Standing need x joins: placed when an augmenting path reaches a free place; otherwise the
@@ -2732,8 +2796,9 @@ class Warm {
       if (this.stands[i] && !s) {
         this.marked.add(i);
         this.withdraw(i);
-        if (!duplicate.has(i)) this.noEligible.push(i);
       }
+      // Its reasons name its candidates now: a project they name changing must reach it.
+      if (!s && !duplicate.has(i)) this.noEligible.push(i);
     }
     for (const [i, s] of stands) {
       if (!this.stands[i] && s) {
@@ -3001,7 +3066,13 @@ export interface MatchState {
 }
 
 export interface Rematch {
-  /** The whole result, equal to `proposeMatches(next)`. */
+  /**
+   * The whole result. Against `proposeMatches(next)`: the same needs matched, the same
+   * unmatched entries, the same objective to the last term, every proposal an eligible pair
+   * within the places; only which of equally close projects a need goes to may differ, as a
+   * warm update leaves where it was whatever need did not have to move. (A scope re-solve or a
+   * full run gives `proposeMatches(next)` exactly.)
+   */
   result: MatchResult;
   /** What changed from the previous result: 'full' when everything was solved again. */
   scope: 'full' | { needIds: string[]; projectIds: string[] };
@@ -3158,21 +3229,6 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
   return { needIds: [...needIds].sort(), projectIds: [...projectIds].sort() };
 }
 
-/**
- * Matching for `next` from the previous run: only the part of the graph that the differences
- * touch is solved again (`incrementalScope` with the previous input, taking whole components
- * when the previous run's are known), everything else keeps what the previous run proposed;
- * the result equals a full solve of `next`, and `state` is what `matchState(next)` would give.
- */
-/** Whether two coverage maps give every county the same share. */
-function sameCoverage(a: RegionCoverage, b: RegionCoverage): boolean {
-  if (a === b) return true;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
-  return true;
-}
-
 /** Entries of `old` (in need id order) with those of `replaced` (sorted ids) swapped for `fresh` (in need id order). */
 function spliceByNeed<T extends { needId: string }>(old: readonly T[], replaced: readonly string[], fresh: readonly T[]): T[] {
   const lowerBound = (id: string, from: number): number => {
@@ -3311,6 +3367,14 @@ function unionOfSorted(a: readonly string[], b: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Matching for `next` from the previous run: the differences (`changesBetween`) are carried
+ * through the previous optimum one change at a time (`warmRematch`); a step too big for that,
+ * or a previous run without its warm state, re-solves only the components the differences touch
+ * (`incrementalScope` with the previous input, whole components when the previous run's are
+ * known), exactly as a full run would; a new day is a full run. Either way the result matches
+ * the same needs, with the same reasons and objective, as `proposeMatches(next)`; see `Rematch`.
+ */
 export function rematch(previous: MatchState, next: MatchInput): Rematch {
   const changed = changesBetween(previous.input, next);
   const full = (): Rematch => {

@@ -245,10 +245,11 @@ export class MatchingService {
 
   /**
    * Incremental matching after a need or project changed: the input is compared with the
-   * previous run's and only the part of the graph the differences touch is solved again
-   * (`rematch`), which gives exactly what a full run gives. Without a previous run of this
-   * process, or when another node stored one since, it is a full run. `changed` names what the
-   * caller changed; the comparison finds it (and anything else that changed) by itself.
+   * previous run's and the differences are carried through its optimum (`rematch`): the same
+   * needs matched, with the same reasons, as a full run, and proposals nobody had to move stay
+   * as they were. Without a previous run of this process, or when another node stored one
+   * since, it is a full run. `changed` names what the caller changed; the comparison finds it
+   * (and anything else that changed) by itself.
    */
   async rematchFor(changed: { needIds?: string[]; projectIds?: string[] }): Promise<RunSummary> {
     return this.serialized(async () => {

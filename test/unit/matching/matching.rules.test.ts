@@ -860,6 +860,77 @@ describe('rematch', () => {
     expect(placed(go({ ...current, needs: current.needs.map((n) => (n.id === 'y' ? { ...n, urgency: 3 } : n)) }), 'PA')).toEqual(['x']);
   });
 
+  it('carries one province-wide component warm through a long chain of every kind of change, each step the optimum of a full run', () => {
+    // Half the projects cover a whole province: every need is in one component, where a scope
+    // re-solve would be a full run every time.
+    let warm = 0;
+    let cases = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = prng(8100 + seed);
+      let current = withExclusions(randomInstance(8200 + seed, { needs: 90, projects: 30, siblings: true, maxCapacity: 3 }), seed, 0.05);
+      let state = matchState(current);
+      for (let k = 0; k < 25; k++) {
+        const { label, after } = step(current, r, seed * 100 + k);
+        const next = rematch(state, after);
+        const full = proposeMatches(after);
+        expect({ seed, k, label, result: sameOptimum(next.result, full, after) }).toEqual({ seed, k, label, result: optimumOf(full) });
+        if (next.scope !== 'full' && next.state.warm) warm++;
+        cases++;
+        state = next.state;
+        current = after;
+      }
+    }
+    // Every change but a rare big one (a county's coverage moving many needs) is carried warm.
+    expect(warm).toBeGreaterThan(cases * 0.9);
+  });
+
+  it('leaves proposals a change does not reach as they were, and names only what it replaced', () => {
+    const here = Array.from({ length: 6 }, (_, k) => need({ id: `here${k}`, countyCode: '520324', townshipCode: undefined, urgency: 1 + (k % 4) }));
+    const there = Array.from({ length: 6 }, (_, k) => need({ id: `there${k}`, countyCode: '520521', townshipCode: undefined }));
+    const local = project({ id: 'local', regionCodes: ['520324'], remainingCapacity: 3 });
+    const far = project({ id: 'far', regionCodes: ['520521'], homeCountyCode: '520521', remainingCapacity: 6 });
+    // Reaches both counties, so there is one component; it is farther from both than their own.
+    const wide = project({ id: 'wide', regionCodes: ['520000'], homeCountyCode: '520302', remainingCapacity: 2 });
+    const before = input({ needs: [...here, ...there], projects: [local, far, wide] });
+    const state = matchState(before);
+    const after = { ...before, needs: before.needs.map((n) => (n.id === 'here0' ? { ...n, urgency: 4 } : n)) };
+    const next = rematch(state, after);
+    expect(next.scope).not.toBe('full');
+    const thereNow = next.result.proposals.filter((p) => p.needId.startsWith('there'));
+    expect(thereNow).toEqual(state.result.proposals.filter((p) => p.needId.startsWith('there')));
+    expect(thereNow.map((p) => p.projectId)).toEqual(Array(6).fill('far'));
+    // The scope names the need that changed and whoever it moved, nobody else.
+    const scope = next.scope as { needIds: string[] };
+    expect(scope.needIds).toContain('here0');
+    expect(scope.needIds.filter((id) => id.startsWith('there'))).toEqual([]);
+    expect(sameOptimum(next.result, proposeMatches(after), after)).toEqual(optimumOf(proposeMatches(after)));
+  });
+
+  it('re-solves a step too big to carry (a county re-ranked) exactly, as a scope', () => {
+    const many = Array.from({ length: 320 }, (_, k) => need({ id: `m${String(k).padStart(3, '0')}`, countyCode: '520324', townshipCode: undefined, urgency: 1 + (k % 4), publishedAt: day(-(k % 90)) }));
+    const elsewhere = Array.from({ length: 400 }, (_, k) => need({ id: `e${String(k).padStart(3, '0')}`, countyCode: '520521', townshipCode: undefined }));
+    const projects = [project({ id: 'P', regionCodes: ['520324'], remainingCapacity: 40 }), project({ id: 'Q', regionCodes: ['520521'], homeCountyCode: '520521', remainingCapacity: 40 })];
+    const before = input({ needs: [...many, ...elsewhere], projects, coverage: { '520324': 0.1 } });
+    const state = matchState(before);
+    const after = { ...before, coverage: { '520324': 0.9 } };
+    const next = rematch(state, after);
+    expect(next.scope).not.toBe('full');
+    expect(next.state.warm).toBeUndefined();
+    expect(next.result).toEqual(proposeMatches(after));
+  });
+
+  it('takes a county\'s coverage as changed only when the points, the below-half flag or the shown percent change', () => {
+    const base = input({ needs: [need({ id: 'a' }), need({ id: 'b', urgency: 3 })], projects: [project({ remainingCapacity: 1 })], coverage: { '520324': 0.301 } });
+    const state = matchState(base);
+    // 30.1% → 30.4%: the same 42 points, the same "30%", still under half.
+    expect(rematch(state, { ...base, coverage: { '520324': 0.304 } }).scope).toEqual({ needIds: [], projectIds: [] });
+    // → 31%: the percent shown in the reasons changes, so both needs are looked at again.
+    const moved = rematch(state, { ...base, coverage: { '520324': 0.31 } });
+    expect(moved.scope).not.toBe('full');
+    expect((moved.scope as { needIds: string[] }).needIds).toEqual(['a', 'b']);
+    expect(moved.result).toEqual(proposeMatches({ ...base, coverage: { '520324': 0.31 } }));
+  });
+
   it('refuses a need given twice, as a full run does', () => {
     const base = localised(4343, { needs: 40, projects: 15 });
     const state = matchState(base);
