@@ -3265,6 +3265,7 @@ function warmRematch(previous: MatchState, next: MatchInput, changed: { needIds:
   if (!prior || changed.needIds.length > MAX_WARM_STEP || !prior.roomFor(changed.needIds.length, changed.projectIds.length)) return null;
   const w = prior.copy();
   const today = w.base.g.c.today;
+  const helpsBefore = w.helps;
   if (!sameHelpList(previous.input.activeHelp, next.activeHelp)) w.helps = indexHelp(next.activeHelp);
   w.excluded = excludedSet(next);
 
@@ -3304,10 +3305,23 @@ function warmRematch(previous: MatchState, next: MatchInput, changed: { needIds:
     }
     if (now) w.openProject(w.appendProject(now), now.capacity);
   }
+  // A need named as changed that the engine would see as it was (a child's help of another
+  // kind, a list walked out of step) is left as it is: what is carried then depends on the
+  // input alone, not on how the difference was found.
+  const turnedDown = (input: MatchInput): Map<string, string> => {
+    const byNeed: Index<string> = new Map();
+    for (const x of input.excludedPairs ?? []) if (wantedNeeds.has(x.needId)) pushTo(byNeed, x.needId, x.projectId);
+    return new Map([...byNeed].map(([id, list]) => [id, [...new Set(list)].sort().join('\u0000')]));
+  };
+  const turnedDownBefore = turnedDown(previous.input);
+  const turnedDownNow = turnedDown(next);
+  const unchanged = (i: number, n: CNeed): boolean =>
+    sameToEngine(w.needs[i], n) && sameHelps(helpsOf(helpsBefore, w.needs[i]), helpsOf(w.helps, n)) && turnedDownBefore.get(n.id) === turnedDownNow.get(n.id);
   for (const id of changed.needIds) {
     const i = w.needAt(id);
-    if (i !== undefined) w.dropNeed(i);
     const n = compiledNeeds.get(id);
+    if (i !== undefined && n && unchanged(i, n)) continue;
+    if (i !== undefined) w.dropNeed(i);
     if (n) w.restand(w.appendNeed(n));
   }
   warmStageB(w);
@@ -3338,6 +3352,34 @@ function warmRematch(previous: MatchState, next: MatchInput, changed: { needIds:
     scope: { needIds: replaced, projectIds: closed.sort() },
     state: { input: next, result, warm: w },
   };
+}
+
+/** Two compiled needs the engine cannot tell apart: the same rules apply, the same rank, the same reasons. */
+function sameToEngine(a: CNeed, b: CNeed): boolean {
+  return (
+    a.id === b.id &&
+    a.childKey === b.childKey &&
+    a.kind === b.kind &&
+    a.key === b.key &&
+    a.urgency === b.urgency &&
+    a.risk === b.risk &&
+    a.cls === b.cls &&
+    a.age === b.age &&
+    a.code === b.code &&
+    a.remote === b.remote &&
+    a.waitedDays === b.waitedDays &&
+    a.publishedMs === b.publishedMs &&
+    a.from === b.from &&
+    a.until === b.until &&
+    a.fairness === b.fairness &&
+    Math.round(a.coverage * 100) === Math.round(b.coverage * 100) &&
+    a.coverage < LOW_COVERAGE_SHARE === b.coverage < LOW_COVERAGE_SHARE
+  );
+}
+
+function sameHelps(a: ReadonlyArray<{ start: number; end: number }> | undefined, b: ReadonlyArray<{ start: number; end: number }> | undefined): boolean {
+  if (!a || !b) return !a === !b;
+  return a.length === b.length && a.every((h, k) => h.start === b[k].start && h.end === b[k].end);
 }
 
 /** Two compiled projects that differ at most in their places. */

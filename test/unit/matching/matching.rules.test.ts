@@ -874,6 +874,9 @@ describe('rematch', () => {
         const next = rematch(state, after);
         const full = proposeMatches(after);
         expect({ seed, k, label, result: sameOptimum(next.result, full, after) }).toEqual({ seed, k, label, result: optimumOf(full) });
+        // Deterministic too: the same previous run and the same input in another order give the same result.
+        const reordered = { ...after, needs: shuffled(after.needs, seed * 100 + k), projects: shuffled(after.projects, k) };
+        expect({ seed, k, label, result: rematch(state, reordered).result }).toEqual({ seed, k, label, result: next.result });
         if (next.scope !== 'full' && next.state.warm) warm++;
         cases++;
         state = next.state;
