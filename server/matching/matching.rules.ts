@@ -1208,106 +1208,6 @@ function cancelNegativeCycles(net: FlowNetwork, adj: Adjacency, label: Float64Ar
   }
 }
 
-/**
- * Re-assigns one component's matched needs to projects so that closeness is maximal; who is
- * matched stays as stage A decided. As a min-cost flow: every matched need sends one unit,
- * need → project (capacity 1, cost 3 − closeness) → t (remaining capacity). Starting from stage
- * A's assignment, negative cycles (needs moving to closer projects, or trading places) are
- * cancelled until none is left.
- */
-function stageB(g: EligibilityGraph, comp: { needs: number[]; projects: number[] }, a: Assignment, labels?: Labels): void {
-  const { adjStart, adjProject, adjCloseness } = g;
-  const taking = comp.needs.filter((i) => a.matchProject[i] >= 0);
-  // Labels a warm update can start from: 0 on every project, −cost on a need (valid when all pairs cost the same).
-  if (labels) for (const i of taking) labels.need[i] = -(MAX_CLOSENESS - adjCloseness[a.matchEdge[i]]);
-  // Nothing to gain when every pair in the component is equally close.
-  let lo = MAX_CLOSENESS;
-  let hi = 0;
-  for (const i of taking) {
-    for (let e = adjStart[i]; e < adjStart[i + 1]; e++) {
-      if (adjCloseness[e] < lo) lo = adjCloseness[e];
-      if (adjCloseness[e] > hi) hi = adjCloseness[e];
-    }
-  }
-  if (lo >= hi) return;
-
-  const t = 0;
-  const firstProject = 1 + taking.length;
-  const nodes = firstProject + comp.projects.length;
-  const projectNode = new Int32Array(g.projectCount);
-  comp.projects.forEach((j, idx) => (projectNode[j] = firstProject + idx));
-  const needNode = (idx: number): number => 1 + idx;
-
-  // Labels (potentials) that already prove stage A's assignment optimal around every need
-  // sitting at one of its closest projects: 0 on projects and t, −cost on a need (its pair arc
-  // and the reverse then cost 0, its other pair arcs what it would lose by moving). Only arcs
-  // out of the other needs break them.
-  const label = new Float64Array(nodes);
-  taking.forEach((i, idx) => (label[needNode(idx)] = -(MAX_CLOSENESS - adjCloseness[a.matchEdge[i]])));
-  const reduced = (idx: number, e: number): number => MAX_CLOSENESS - adjCloseness[e] + label[needNode(idx)] - label[projectNode[adjProject[e]]];
-
-  // Most pairs never matter. Solve with each need's own pair and the pairs that break the
-  // labels only; then check every pair left out against the final labels. If none breaks them,
-  // the labels prove the flow optimal on the whole graph; otherwise add those pairs and go on
-  // from the same flow and labels. (Column generation: on the 100 000-need benchmark about a
-  // quarter of the pairs are ever added, and the cycle search runs several times faster.)
-  const included = new Uint8Array(g.edgeCount);
-  for (const i of taking) included[a.matchEdge[i]] = 1;
-  for (;;) {
-    // Pairs left out that break the labels go in; their needs are scanned first.
-    const queue: number[] = [];
-    taking.forEach((i, idx) => {
-      let broken = false;
-      for (let e = adjStart[i]; e < adjStart[i + 1]; e++) {
-        if (!included[e] && reduced(idx, e) < 0) {
-          included[e] = 1;
-          broken = true;
-        }
-      }
-      if (broken) queue.push(needNode(idx));
-    });
-    if (queue.length === 0) break;
-
-    let pairs = 0;
-    for (const i of taking) for (let e = adjStart[i]; e < adjStart[i + 1]; e++) pairs += included[e];
-    const net = new FlowNetwork(nodes, 2 * (pairs + comp.projects.length));
-    const pairArc = new Int32Array(pairs);
-    const pairEdge = new Int32Array(pairs);
-    const pairNeed = new Int32Array(pairs);
-    let k = 0;
-    taking.forEach((i, idx) => {
-      for (let e = adjStart[i]; e < adjStart[i + 1]; e++) {
-        if (!included[e]) continue;
-        pairEdge[k] = e;
-        pairNeed[k] = i;
-        pairArc[k] = net.add(needNode(idx), projectNode[adjProject[e]], 1, MAX_CLOSENESS - adjCloseness[e]);
-        if (e === a.matchEdge[i]) net.push(pairArc[k], 1);
-        k++;
-      }
-    });
-    const load = new Map<number, number>();
-    for (const i of taking) load.set(a.matchProject[i], (load.get(a.matchProject[i]) ?? 0) + 1);
-    for (const j of comp.projects) net.push(net.add(projectNode[j], t, Math.min(g.c.projects[j].capacity, taking.length), 0), load.get(j) ?? 0);
-    cancelNegativeCycles(net, net.adjacency(), label, queue);
-    for (k = 0; k < pairs; k++) {
-      if (net.cap[pairArc[k]] !== 0) continue;
-      a.matchEdge[pairNeed[k]] = pairEdge[k];
-      a.matchProject[pairNeed[k]] = adjProject[pairEdge[k]];
-    }
-  }
-  // The final labels, shifted so that t's is 0: components then share one sink in a warm update.
-  if (labels) {
-    taking.forEach((i, idx) => (labels.need[i] = label[needNode(idx)] - label[t]));
-    for (const j of comp.projects) labels.project[j] = label[projectNode[j]] - label[t];
-  }
-}
-
-/** Stage B's final labels (potentials) per need and project: the certificate a warm update starts from. */
-interface Labels {
-  need: Float64Array;
-  project: Float64Array;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Results
 
@@ -1364,14 +1264,17 @@ function assemble(g: EligibilityGraph, a: Assignment, duplicateOf: Uint8Array): 
 
 type Components = Map<number, { needs: number[]; projects: number[] }>;
 
-function solveGraph(g: EligibilityGraph, labels?: Labels): { result: MatchResult; comps: Components; a: Assignment; stands: Uint8Array; duplicateOf: Uint8Array } {
+function solveGraph(g: EligibilityGraph): { result: MatchResult; comps: Components; warm: Warm } {
   const { stands, duplicateOf } = standingNeeds(g);
   const a = stageA(g, stands);
   // Stage B runs per component, numbering only that component's nodes: its result then depends
   // on nothing outside it, which is what makes an incremental re-solve equal a full one.
   const comps = components(g, stands);
-  for (const comp of comps.values()) stageB(g, comp, a, labels);
-  return { result: assemble(g, a, duplicateOf), comps, a, stands, duplicateOf };
+  const w = Warm.of(g, a, stands, duplicateOf);
+  for (const comp of comps.values()) stageBOn(w, comp);
+  a.matchProject.set(w.matchProject.subarray(0, g.needCount));
+  a.matchEdge.set(w.matchEdge.subarray(0, g.needCount));
+  return { result: assemble(g, a, duplicateOf), comps, warm: w };
 }
 
 /** The optimal proposals for an eligibility graph (objective and method in the module doc). */
@@ -2151,21 +2054,79 @@ function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: Readonl
 // Warm updates: the previous optimum carried through one change at a time
 
 /**
- * What a full run leaves for warm updates, never changed afterwards: its graph, the graph's
- * transpose (edges into each project), and where each need, project and child is.
+ * What a full run leaves for warm updates, never changed afterwards: its graph and, built the
+ * first time a warm update asks (a full run alone never does), the graph's transpose (edges
+ * into each project) and where each need, project and child is.
  */
-interface WarmBase {
-  g: EligibilityGraph;
+class WarmBase {
+  private index?: {
+    edgeNeed: Int32Array;
+    inStart: Int32Array;
+    inEdge: Int32Array;
+    inNeed: Int32Array;
+    needPos: Map<string, number>;
+    projectPos: Map<string, number>;
+    childNeeds: Map<string, number | number[]>;
+  };
+  constructor(readonly g: EligibilityGraph) {}
+
   /** Need of each edge of g. */
-  edgeNeed: Int32Array;
+  get edgeNeed(): Int32Array {
+    return this.built().edgeNeed;
+  }
   /** Edges into project j: inEdge[inStart[j] .. inStart[j+1]), with their needs alongside in inNeed. */
-  inStart: Int32Array;
-  inEdge: Int32Array;
-  inNeed: Int32Array;
-  needPos: ReadonlyMap<string, number>;
-  projectPos: ReadonlyMap<string, number>;
+  get inStart(): Int32Array {
+    return this.built().inStart;
+  }
+  get inEdge(): Int32Array {
+    return this.built().inEdge;
+  }
+  get inNeed(): Int32Array {
+    return this.built().inNeed;
+  }
+  get needPos(): ReadonlyMap<string, number> {
+    return this.built().needPos;
+  }
+  get projectPos(): ReadonlyMap<string, number> {
+    return this.built().projectPos;
+  }
   /** Needs by child key: one index, or the list when the child has several. */
-  childNeeds: ReadonlyMap<string, number | readonly number[]>;
+  get childNeeds(): ReadonlyMap<string, number | readonly number[]> {
+    return this.built().childNeeds;
+  }
+
+  private built(): NonNullable<WarmBase['index']> {
+    if (this.index) return this.index;
+    const g = this.g;
+    const N = g.needCount;
+    const P = g.projectCount;
+    const edgeNeed = new Int32Array(g.edgeCount);
+    const inStart = new Int32Array(P + 1);
+    for (let i = 0; i < N; i++) {
+      for (let e = g.adjStart[i]; e < g.adjStart[i + 1]; e++) {
+        edgeNeed[e] = i;
+        inStart[g.adjProject[e] + 1]++;
+      }
+    }
+    for (let j = 0; j < P; j++) inStart[j + 1] += inStart[j];
+    const fill = inStart.slice(0, P);
+    const inEdge = new Int32Array(g.edgeCount);
+    for (let e = 0; e < g.edgeCount; e++) inEdge[fill[g.adjProject[e]]++] = e;
+    const inNeed = new Int32Array(g.edgeCount);
+    for (let k = 0; k < g.edgeCount; k++) inNeed[k] = edgeNeed[inEdge[k]];
+    const needPos = new Map<string, number>();
+    const childNeeds = new Map<string, number | number[]>();
+    g.c.needs.forEach((n, i) => {
+      needPos.set(n.id, i);
+      const seen = childNeeds.get(n.childKey);
+      if (seen === undefined) childNeeds.set(n.childKey, i);
+      else if (typeof seen === 'number') childNeeds.set(n.childKey, [seen, i]);
+      else seen.push(i);
+    });
+    const projectPos = new Map<string, number>();
+    g.c.projects.forEach((p, j) => projectPos.set(p.id, j));
+    return (this.index = { edgeNeed, inStart, inEdge, inNeed, needPos, projectPos, childNeeds });
+  }
 }
 
 /** A chain of warm updates carries at most this many added needs, projects and pairs before a full run is cheaper. */
@@ -2242,6 +2203,8 @@ class Warm {
   private parentEdge = new Int32Array(0);
   private parentProject = new Int32Array(0);
   private onPath = new Int32Array(0);
+  private bNeedNode = new Int32Array(0);
+  private bProjectNode = new Int32Array(0);
   private fromNeed = new Int32Array(0);
   private fromEdge = new Int32Array(0);
   private fromProject = new Int32Array(0);
@@ -2313,44 +2276,15 @@ class Warm {
     this.excluded = g.c.excluded;
   }
 
-  /** The state a full run leaves: its graph, its final assignment and stage B's labels. */
-  static of(g: EligibilityGraph, a: Assignment, stands: Uint8Array, duplicateOf: Uint8Array, labels: Labels): Warm {
-    const N = g.needCount;
-    const P = g.projectCount;
-    const edgeNeed = new Int32Array(g.edgeCount);
-    const inStart = new Int32Array(P + 1);
-    for (let i = 0; i < N; i++) {
-      for (let e = g.adjStart[i]; e < g.adjStart[i + 1]; e++) {
-        edgeNeed[e] = i;
-        inStart[g.adjProject[e] + 1]++;
-      }
-    }
-    for (let j = 0; j < P; j++) inStart[j + 1] += inStart[j];
-    const fill = inStart.slice(0, P);
-    const inEdge = new Int32Array(g.edgeCount);
-    for (let e = 0; e < g.edgeCount; e++) inEdge[fill[g.adjProject[e]]++] = e;
-    const inNeed = new Int32Array(g.edgeCount);
-    for (let k = 0; k < g.edgeCount; k++) inNeed[k] = edgeNeed[inEdge[k]];
-    const needPos = new Map<string, number>();
-    const childNeeds = new Map<string, number | number[]>();
-    g.c.needs.forEach((n, i) => {
-      needPos.set(n.id, i);
-      const seen = childNeeds.get(n.childKey);
-      if (seen === undefined) childNeeds.set(n.childKey, i);
-      else if (typeof seen === 'number') childNeeds.set(n.childKey, [seen, i]);
-      else seen.push(i);
-    });
-    const projectPos = new Map<string, number>();
-    g.c.projects.forEach((p, j) => projectPos.set(p.id, j));
-    const w = new Warm({ g, edgeNeed, inStart, inEdge, inNeed, needPos, projectPos, childNeeds }, undefined);
+  /** The state a full run leaves (its graph, stage A's assignment), before stage B has run. */
+  static of(g: EligibilityGraph, a: Assignment, stands: Uint8Array, duplicateOf: Uint8Array): Warm {
+    const w = new Warm(new WarmBase(g), undefined);
     w.stands.set(stands);
     w.duplicate.set(duplicateOf);
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < g.needCount; i++) {
       if (a.matchProject[i] >= 0) w.link(i, a.matchProject[i], a.matchEdge[i]);
       else if (!duplicateOf[i] && g.adjStart[i + 1] === g.adjStart[i]) w.noEligible.push(i);
     }
-    w.needLabel.set(labels.need);
-    w.projectLabel.set(labels.project);
     w.touchedProjects.clear();
     return w;
   }
@@ -2473,6 +2407,13 @@ class Warm {
     this.matchEdge[i] = -1;
     this.prevAt[i] = -1;
     this.nextAt[i] = -1;
+  }
+
+  /** Node numbers of stage B's network by need and project, all 0 between runs. */
+  stageBScratch(): { needNode: Int32Array; projectNode: Int32Array } {
+    if (this.bNeedNode.length < this.needs.length) this.bNeedNode = new Int32Array(this.needs.length * 2);
+    if (this.bProjectNode.length < this.projects.length) this.bProjectNode = new Int32Array(this.projects.length * 2);
+    return { needNode: this.bNeedNode, projectNode: this.bProjectNode };
   }
 
   private scratch(): number {
@@ -2937,7 +2878,8 @@ class Warm {
 }
 
 /**
- * Stage B from the previous optimum: every matched need's flow, with the labels that proved it
+ * Stage B (closeness) from a placement of the matched needs: a full run's, per component, from
+ * stage A's; a warm update's from the previous optimum. Every matched need's flow, with the labels that proved it
  * optimal (set afresh, from its project's, for a need stage A moved), is improved by cancelling
  * the negative cycles the change opened, with the column generation of `stageB`. Labels only
  * ever fall, so only a need whose label fell can break one of its pairs left out, and a need
@@ -2946,18 +2888,18 @@ class Warm {
  * province. The closeness total is optimal again; among equally close placements, whatever
  * did not have to move stays where it was.
  */
-function warmStageB(w: Warm): void {
+function stageBOn(w: Warm, part?: { needs: readonly number[]; projects: readonly number[] }): void {
   const cost = (e: number): number => MAX_CLOSENESS - w.closeness(e);
-  // One network for all rounds: nodes and pairs join it as they are reached, and stay.
+  // One network for all rounds: nodes and pairs join it as they are reached, and stay. Node
+  // numbers (t is 0) live in the warm state's scratch arrays, cleared on the way out.
   const net = new FlowNetwork(1, 1024);
   const t = 0;
   let label = new Float64Array(1024);
-  label[t] = w.sinkLabel;
-  const needNode = new Int32Array(w.needCount);
-  const projectNode = new Int32Array(w.projectCount);
+  label[t] = part ? 0 : w.sinkLabel;
+  const { needNode, projectNode } = w.stageBScratch();
   const active: number[] = [];
   const projects: number[] = [];
-  /** Pairs in the network, by edge, as [arc, edge] per need. */
+  /** Pairs in the network, as [arc, edge] per need. */
   const arcsOf = new Map<number, number[]>();
   const newNode = (l: number): number => {
     const v = net.nodes++;
@@ -2984,16 +2926,27 @@ function warmStageB(w: Warm): void {
     arcsOf.set(i, []);
     takePair(i, w.matchEdge[i]);
   };
-  // Projects whose places or load changed are in from the start: their arc to t.
-  for (const j of w.touchedProjects) takeProject(j);
+  // A full run starts every placed need of the component from its project's label (0); a warm
+  // update the needs stage A moved or that gained pairs. Projects whose places or load changed
+  // are in from the start: their arc to t.
   let suspects: number[] = [];
-  for (let i = 0; i < w.needCount; i++) {
-    if (!w.alive[i] || w.matchProject[i] < 0) continue;
-    if (Number.isNaN(w.needLabel[i])) w.needLabel[i] = w.projectLabel[w.matchProject[i]] - cost(w.matchEdge[i]);
-    else if (!w.newPairs.has(i)) continue;
-    suspects.push(i);
+  if (part) {
+    for (const i of part.needs) {
+      if (w.matchProject[i] < 0) continue;
+      w.needLabel[i] = w.projectLabel[w.matchProject[i]] - cost(w.matchEdge[i]);
+      suspects.push(i);
+    }
+    if (suspects.length === 0) return;
+    for (const j of part.projects) takeProject(j);
+  } else {
+    for (const j of w.touchedProjects) takeProject(j);
+    for (let i = 0; i < w.needCount; i++) {
+      if (!w.alive[i] || w.matchProject[i] < 0) continue;
+      if (Number.isNaN(w.needLabel[i])) w.needLabel[i] = w.projectLabel[w.matchProject[i]] - cost(w.matchEdge[i]);
+      else if (!w.newPairs.has(i)) continue;
+      suspects.push(i);
+    }
   }
-  w.newPairs.clear();
   let everyProject = false;
   let sinkFell = false;
   for (let round = 0; ; round++) {
@@ -3033,7 +2986,8 @@ function warmStageB(w: Warm): void {
     if (label[t] < before[t] && !everyProject) {
       everyProject = true;
       sinkFell = true;
-      for (let j = 0; j < w.projectCount; j++) takeProject(j);
+      if (part) for (const j of part.projects) takeProject(j);
+      else for (let j = 0; j < w.projectCount; j++) takeProject(j);
     }
     for (const i of active) if (label[needNode[i]] < before[needNode[i]]) suspects.push(i);
     for (const j of projects) {
@@ -3050,9 +3004,19 @@ function warmStageB(w: Warm): void {
     }
     if (suspects.length === 0 && !sinkFell) break;
   }
-  w.sinkLabel = label[t];
   for (const i of active) w.needLabel[i] = label[needNode[i]];
   for (const j of projects) w.projectLabel[j] = label[projectNode[j]];
+  if (part) {
+    // Each component's labels shifted so that its t's is 0: the components then share one sink.
+    const shift = label[t];
+    for (const i of part.needs) if (w.matchProject[i] >= 0) w.needLabel[i] -= shift;
+    for (const j of part.projects) w.projectLabel[j] -= shift;
+  } else {
+    w.sinkLabel = label[t];
+    w.newPairs.clear();
+  }
+  for (const i of active) needNode[i] = 0;
+  for (const j of projects) projectNode[j] = 0;
   w.touchedProjects.clear();
 }
 
@@ -3083,10 +3047,9 @@ export interface Rematch {
 /** A full run kept as the base of the next `rematch`: `proposeMatches(input)` with its components. */
 export function matchState(input: MatchInput): MatchState {
   const g = eligibilityGraph(input);
-  const labels: Labels = { need: new Float64Array(g.needCount), project: new Float64Array(g.projectCount) };
-  const { result, comps, a, stands, duplicateOf } = solveGraph(g, labels);
+  const { result, comps, warm } = solveGraph(g);
   solvedGraphs.set(input, { scopes: [], base: g, stale: new Set() });
-  return { input, result, components: ComponentIndex.of(g, comps), warm: Warm.of(g, a, stands, duplicateOf, labels) };
+  return { input, result, components: ComponentIndex.of(g, comps), warm };
 }
 
 /** Above this share of the needs, a scope is solved as a full run: walking it costs more than it saves. */
@@ -3324,7 +3287,7 @@ function warmRematch(previous: MatchState, next: MatchInput, changed: { needIds:
     if (i !== undefined) w.dropNeed(i);
     if (n) w.restand(w.appendNeed(n));
   }
-  warmStageB(w);
+  stageBOn(w);
 
   // What changed: needs placed elsewhere or no longer, needs added, and those whose reasons may name what changed.
   const ids = new Set<string>(changed.needIds);
