@@ -36,8 +36,10 @@
  *   project (capacity 1, cost 3 − closeness) → sink (remaining capacity). Starting from stage
  *   A's assignment, negative cycles in the residual graph are cancelled until there are none
  *   (Bellman–Ford with Tarjan's subtree disassembly), which is exactly optimality; the final
- *   labels are the certificate. Only the pairs that could matter are put in the graph, and any
- *   pair left out is checked against the certificate at the end (see `stageB`).
+ *   labels are the certificate. Only the pairs that could matter are put in the network: a
+ *   need's pair enters when it breaks the labels, and a need with only its own pair is a leaf
+ *   no cycle passes through, left out with its label following its project's; labels only
+ *   fall, so a need whose label never fell keeps every pair it left out satisfied (`stageBOn`).
  *
  * Two open needs of the same child (same childKey, across organizations) for the same kind with
  * overlapping periods are one need for matching: the better-ranked one that has an eligible
@@ -68,11 +70,9 @@
  *   needs are regrouped as `standingNeeds` groups them. For a matroid each step gives the greedy
  *   optimum of the changed matroid, which under a strict order is unique: the matched set is
  *   the full run's.
- *   Stage B, warm: the previous flow with the previous labels (potentials), set afresh for a
- *   need stage A moved; labels only fall, so only a need whose label fell can break a pair left
- *   out, and a need with only its own pair is a leaf no cycle passes through, kept out of the
- *   network. The network is what the change reaches, and the labels it ends with prove the
- *   closeness total optimal again.
+ *   Stage B, warm: the same `stageBOn`, from the previous flow and labels (set afresh for a
+ *   need stage A moved, checked for a need that gained pairs), so the network is what the
+ *   change reaches, and the labels it ends with prove the closeness total optimal again.
  * Closeness has many optima, so the warm one may place a need at another equally close
  * project than a full run would; what did not have to move stays, which also keeps proposals
  * people are answering from being swapped for equal ones. Everything else — who, the reasons,
@@ -2878,15 +2878,15 @@ class Warm {
 }
 
 /**
- * Stage B (closeness) from a placement of the matched needs: a full run's, per component, from
- * stage A's; a warm update's from the previous optimum. Every matched need's flow, with the labels that proved it
- * optimal (set afresh, from its project's, for a need stage A moved), is improved by cancelling
- * the negative cycles the change opened, with the column generation of `stageB`. Labels only
- * ever fall, so only a need whose label fell can break one of its pairs left out, and a need
- * with only its own pair in the network is a leaf no cycle passes through: it stays out, its
- * label following its project's. The network is then what the change reaches, not the
- * province. The closeness total is optimal again; among equally close placements, whatever
- * did not have to move stays where it was.
+ * Stage B (closeness) from a placement of the matched needs: for a full run, one component
+ * (`part`) from stage A's placement with every label 0 on its projects; for a warm update, the
+ * whole graph from the previous optimum and its labels (set afresh, from its project's, for a
+ * need stage A moved). Negative cycles are cancelled until none is left; a pair enters the
+ * network when it breaks the labels. Labels only ever fall, so only a need whose label fell
+ * can break one of its pairs left out, and a need with only its own pair in the network is a
+ * leaf no cycle passes through: it stays out, its label following its project's. The network is
+ * then what needs it, not the province. Among equally close placements, whatever did not have
+ * to move stays where it was.
  */
 function stageBOn(w: Warm, part?: { needs: readonly number[]; projects: readonly number[] }): void {
   const cost = (e: number): number => MAX_CLOSENESS - w.closeness(e);
