@@ -2054,9 +2054,9 @@ function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: Readonl
 // Warm updates: the previous optimum carried through one change at a time
 
 /**
- * What a full run leaves for warm updates, never changed afterwards: its graph and, built the
- * first time a warm update asks (a full run alone never does), the graph's transpose (edges
- * into each project) and where each need, project and child is.
+ * What a full run leaves for warm updates, never changed afterwards: its graph and, built when
+ * `matchState` keeps the run or a warm update first asks (`proposeMatches` never does), the
+ * graph's transpose (edges into each project) and where each need, project and child is.
  */
 class WarmBase {
   private index?: {
@@ -2093,6 +2093,11 @@ class WarmBase {
   /** Needs by child key: one index, or the list when the child has several. */
   get childNeeds(): ReadonlyMap<string, number | readonly number[]> {
     return this.built().childNeeds;
+  }
+
+  /** Builds the lookups now, so that the first warm update does not pay for them. */
+  prepare(): void {
+    this.built();
   }
 
   private built(): NonNullable<WarmBase['index']> {
@@ -3048,6 +3053,7 @@ export interface Rematch {
 export function matchState(input: MatchInput): MatchState {
   const g = eligibilityGraph(input);
   const { result, comps, warm } = solveGraph(g);
+  warm.base.prepare();
   solvedGraphs.set(input, { scopes: [], base: g, stale: new Set() });
   return { input, result, components: ComponentIndex.of(g, comps), warm };
 }
