@@ -2635,44 +2635,67 @@ class Warm {
   }
 
   /**
-   * Project j holds one need more than its places: one of them moves along an alternating path
+   * Project j holds more needs than places: each one too many moves along an alternating path
    * to a free place elsewhere, or, when none is reachable, the worst need any such path reaches
-   * leaves (the cheapest change of the flow, as every need's weight is positive).
+   * leaves (the cheapest change of the flow, as every need's weight is positive). One search
+   * finds every free place reachable, with a path to each; paths are checked before use, and
+   * only one that no longer holds (a need on it moved) sends it back to search afresh.
    */
   shrink(j: number): void {
-    const stamp = this.scratch();
-    const { seenProject, parentNeed, parentEdge } = this;
-    const queue = [j];
-    const reached: number[] = [];
-    seenProject[j] = stamp;
-    let found = -1;
-    for (let h = 0; h < queue.length && found < 0; h++) {
-      for (let z = this.head[queue[h]]; z >= 0 && found < 0; z = this.nextAt[z]) {
-        reached.push(z);
-        this.eachEdge(z, (e) => {
-          const p = this.project(e);
-          if (found >= 0 || !this.open(p) || seenProject[p] === stamp) return;
-          seenProject[p] = stamp;
-          parentNeed[p] = z;
-          parentEdge[p] = e;
-          queue.push(p);
-          if (this.load[p] < this.cap[p]) found = p;
-        });
+    while (this.load[j] > this.cap[j]) {
+      const stamp = this.scratch();
+      const { seenProject, parentNeed, parentEdge, parentProject } = this;
+      const queue = [j];
+      const reached: number[] = [];
+      const free: number[] = [];
+      seenProject[j] = stamp;
+      for (let h = 0; h < queue.length; h++) {
+        const q = queue[h];
+        for (let z = this.head[q]; z >= 0; z = this.nextAt[z]) {
+          reached.push(z);
+          this.eachEdge(z, (e) => {
+            const p = this.project(e);
+            if (!this.open(p) || seenProject[p] === stamp) return;
+            seenProject[p] = stamp;
+            parentNeed[p] = z;
+            parentEdge[p] = e;
+            parentProject[p] = q;
+            queue.push(p);
+            if (this.load[p] < this.cap[p]) free.push(p);
+          });
+        }
+        // Enough free places found for every need too many: the rest of the search is not needed.
+        if (free.length >= this.load[j] - this.cap[j]) break;
+      }
+      if (free.length === 0) {
+        let worst = reached[0];
+        for (const z of reached) if (this.better(worst, z)) worst = z;
+        const at = this.matchProject[worst];
+        this.unlink(worst);
+        if (at !== j) this.shift(at, j);
+        continue;
+      }
+      for (const f of free) {
+        if (this.load[j] <= this.cap[j]) break;
+        if (this.load[f] < this.cap[f] && this.pathHolds(f, j)) this.shift(f, j);
       }
     }
-    if (found < 0) {
-      let worst = reached[0];
-      for (const z of reached) if (this.better(worst, z)) worst = z;
-      found = this.matchProject[worst];
-      this.unlink(worst);
-      if (found === j) return;
-    }
-    for (let p = found; p !== j; ) {
-      const z = parentNeed[p];
-      const old = this.matchProject[z];
+  }
+
+  /** Whether the search tree's path back from project p to j still holds: each need on it is where it was. */
+  private pathHolds(p: number, j: number): boolean {
+    for (; p !== j; p = this.parentProject[p]) if (this.matchProject[this.parentNeed[p]] !== this.parentProject[p]) return false;
+    return true;
+  }
+
+  /** Moves the needs along the search tree's path from j out to project p, which has a free place. */
+  private shift(p: number, j: number): void {
+    while (p !== j) {
+      const z = this.parentNeed[p];
+      const from = this.matchProject[z];
       this.unlink(z);
-      this.link(z, p, parentEdge[p]);
-      p = old;
+      this.link(z, p, this.parentEdge[p]);
+      p = from;
     }
   }
 
@@ -2682,7 +2705,7 @@ class Warm {
     this.touchedProjects.add(j);
     if (places < before) {
       this.cap[j] = places;
-      while (this.load[j] > places) this.shrink(j);
+      this.shrink(j);
       if (places === 0) {
         this.markCandidates(j);
         const lost = new Set<number>();
