@@ -334,7 +334,7 @@ function main(): void {
   table(['needs', 'projects', 'capacity', 'edges', 'eligibility ms', 'solve ms', 'total ms', 'total cpu ms', 'matched'], perf);
   console.log('\nOptimal vs greedy (objective = matched/Σurgency/Σrisk/Σ(waiting+fairness)/Σcloseness; urgent = urgency 4; remote = share of remote-township needs matched)');
   table(['method', 'needs', 'matched', 'urgent', 'remote', 'objective', 'ms'], comp);
-  console.log('\nIncremental update (incrementalScope against the previous input, walking pairs, then re-solve of the scope; rematch below starts from the previous components instead)');
+  console.log('\nThe scope path (incrementalScope against the previous input, walking pairs, then re-solve of the scope): what rematch falls back to for a step too big to carry warm');
   table(['province', 'change', 'needs', 'scope needs', 'scope projects', 'scope ms', 're-solve ms', 'total ms'], incr);
   console.log(`\nrematch after single changes in a chain (need urgency changed / withdrawn / published, project +3 places / closed / −2 places / a city-wide project opened with 10 places, in turn); the first ${CHECKED} checked against a full run`);
   table(['province', 'needs', 'changes', 'full runs', 'checked', 'diff median ms', 'median ms', 'p90 ms', 'worst ms'], series);
