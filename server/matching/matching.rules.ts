@@ -374,9 +374,8 @@ function shareOf(coverage: RegionCoverage, county: string): number {
   return Number.isFinite(share) ? Math.min(1, Math.max(0, share)) : 0;
 }
 
-/** What of a county's share reaches the result: two shares giving the same are the same to the engine. */
-function coverageSeen(coverage: RegionCoverage, county: string): string {
-  const share = shareOf(coverage, county);
+/** What of a share reaches the result (points, rounded percent, below-half flag): two shares giving the same are the same to the engine. */
+function seenShare(share: number): string {
   return `${coveragePoints(share)}:${Math.round(share * 100)}:${share < LOW_COVERAGE_SHARE}`;
 }
 
@@ -524,6 +523,10 @@ function partsOf(n: CNeed, closeness: number): ScoreParts {
 
 function scoreOf(n: CNeed, closeness: number): number {
   return n.key + closeness * SCORE_WEIGHTS.closeness;
+}
+
+function proposalOf(n: CNeed, projectId: string, closeness: number): Proposal {
+  return { needId: n.id, projectId, score: scoreOf(n, closeness), parts: partsOf(n, closeness), reasons: proposalReasons(n, closeness) };
 }
 
 const CLOSENESS_REASON: Record<number, ReasonCode | undefined> = { 3: 'same_county', 2: 'same_city', 1: 'same_province' };
@@ -1007,7 +1010,7 @@ class FlowNetwork {
   add(u: number, v: number, cap: number, cost: number): number {
     const a = this.arcs;
     if (a + 2 > this.to.length) {
-      // Grown only by a warm stage B, which adds pairs round by round.
+      // Stage B adds pairs round by round, as they break the labels.
       this.to = grown(this.to, a + 2);
       this.cap = grown(this.cap, a + 2);
       this.cost = grown(this.cost, a + 2);
@@ -1254,7 +1257,7 @@ function assemble(g: EligibilityGraph, a: Assignment, duplicateOf: Uint8Array): 
     const j = a.matchProject[i];
     if (j >= 0) {
       const closeness = g.adjCloseness[a.matchEdge[i]];
-      proposals.push({ needId: n.id, projectId: g.c.projects[j].id, score: scoreOf(n, closeness), parts: partsOf(n, closeness), reasons: proposalReasons(n, closeness) });
+      proposals.push(proposalOf(n, g.c.projects[j].id, closeness));
     } else {
       unmatched.push({ needId: n.id, reasons: unmatchedReasons(g, i, duplicateOf[i] === 1, stamps) });
     }
@@ -2049,7 +2052,6 @@ function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: Readonl
 // ---------------------------------------------------------------------------------------------
 // Re-matching from the previous run
 
-/** A previous run: the input it solved and what it proposed, and, when known, its components. */
 // ---------------------------------------------------------------------------------------------
 // Warm updates: the previous optimum carried through one change at a time
 
@@ -2060,7 +2062,6 @@ function scopeGraph(scope: MatchInput, kept: SolvedGraphs, changedNeeds: Readonl
  */
 class WarmBase {
   private index?: {
-    edgeNeed: Int32Array;
     inStart: Int32Array;
     inEdge: Int32Array;
     inNeed: Int32Array;
@@ -2070,10 +2071,6 @@ class WarmBase {
   };
   constructor(readonly g: EligibilityGraph) {}
 
-  /** Need of each edge of g. */
-  get edgeNeed(): Int32Array {
-    return this.built().edgeNeed;
-  }
   /** Edges into project j: inEdge[inStart[j] .. inStart[j+1]), with their needs alongside in inNeed. */
   get inStart(): Int32Array {
     return this.built().inStart;
@@ -2130,7 +2127,7 @@ class WarmBase {
     });
     const projectPos = new Map<string, number>();
     g.c.projects.forEach((p, j) => projectPos.set(p.id, j));
-    return (this.index = { edgeNeed, inStart, inEdge, inNeed, needPos, projectPos, childNeeds });
+    return (this.index = { inStart, inEdge, inNeed, needPos, projectPos, childNeeds });
   }
 }
 
@@ -2140,6 +2137,11 @@ const MAX_WARM_PROJECTS = 500;
 const MAX_WARM_EDGES = 400_000;
 /** More changed needs than this in one step (a county's coverage, say) go to the scope path. */
 const MAX_WARM_STEP = 300;
+
+/** Stage A's priority order over needs by themselves: better key, then published first, then smaller id (`byPriority` is the same order by index, for the bulk sort). */
+function comparePriority(x: CNeed, y: CNeed): number {
+  return y.key - x.key || x.publishedMs - y.publishedMs || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+}
 
 function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number, fill = 0): T {
   if (a.length >= size) return a;
@@ -2342,10 +2344,6 @@ class Warm {
     return e < this.E0 ? this.base.g.adjCloseness[e] : this.extCloseness[e - this.E0];
   }
 
-  needOf(e: number): number {
-    return e < this.E0 ? this.base.edgeNeed[e] : this.extNeed[e - this.E0];
-  }
-
   /** Calls f for each pair of need i (open or closed projects). */
   eachEdge(i: number, f: (e: number) => void): void {
     if (i < this.N0) for (let e = this.base.g.adjStart[i], end = this.base.g.adjStart[i + 1]; e < end; e++) f(e);
@@ -2356,11 +2354,8 @@ class Warm {
   /** Calls f for each pair into project j of a need still open. */
   eachEdgeInto(j: number, f: (e: number, i: number) => void): void {
     if (j < this.base.g.projectCount) {
-      const { inStart, inEdge, edgeNeed } = this.base;
-      for (let k = inStart[j]; k < inStart[j + 1]; k++) {
-        const e = inEdge[k];
-        if (this.alive[edgeNeed[e]]) f(e, edgeNeed[e]);
-      }
+      const { inStart, inEdge, inNeed } = this.base;
+      for (let k = inStart[j]; k < inStart[j + 1]; k++) if (this.alive[inNeed[k]]) f(inEdge[k], inNeed[k]);
     }
     const extra = this.extraInto.get(j);
     if (extra) for (const e of extra) if (this.alive[this.extNeed[e - this.E0]]) f(e, this.extNeed[e - this.E0]);
@@ -2379,13 +2374,9 @@ class Warm {
     return count;
   }
 
-  /** Stage A's priority order: better key, then published first, then smaller id. */
+  /** Whether need a ranks above need b in stage A's order (`comparePriority`). */
   better(a: number, b: number): boolean {
-    const x = this.needs[a];
-    const y = this.needs[b];
-    if (x.key !== y.key) return x.key > y.key;
-    if (x.publishedMs !== y.publishedMs) return x.publishedMs < y.publishedMs;
-    return x.id < y.id;
+    return comparePriority(this.needs[a], this.needs[b]) < 0;
   }
 
   link(i: number, j: number, e: number): void {
@@ -2505,7 +2496,6 @@ class Warm {
           const at = matchProject[w];
           // The common cases inline: a need placed in the tree already, or an unplaced one seen or not standing.
           if (at >= 0 ? seenProject[at] === stamp : !stands[w] || seenNeed[w] === stamp || !alive[w]) continue;
-          if (!alive[w]) continue;
           visit(inEdge[k], w, q);
         }
       }
@@ -2515,7 +2505,7 @@ class Warm {
     if (!all) return best < 0 ? [] : [[best, bestEdge]];
     // The best few only: past them a new search is due anyway, as paths wear out.
     const { needs } = this;
-    const order = (a: [number, number], b: [number, number]): number => needs[b[0]].key - needs[a[0]].key || needs[a[0]].publishedMs - needs[b[0]].publishedMs || (needs[a[0]].id < needs[b[0]].id ? -1 : 1);
+    const order = (a: [number, number], b: [number, number]): number => comparePriority(needs[a[0]], needs[b[0]]);
     const keep = 4 * places + 16;
     if (found.length <= keep) return found.sort(order);
     const top: Array<[number, number]> = [];
@@ -2615,14 +2605,7 @@ class Warm {
       found = this.matchProject[worst];
       this.unlink(worst);
     }
-    for (let j = found; ; ) {
-      const y = parentNeed[j];
-      const old = this.matchProject[y];
-      if (old >= 0) this.unlink(y);
-      this.link(y, j, parentEdge[j]);
-      if (old < 0) break;
-      j = old;
-    }
+    this.shift(found, -1);
   }
 
   /** Need x stops standing (gone, or now a duplicate); the best need that can reach its place takes it. */
@@ -2688,14 +2671,18 @@ class Warm {
     return true;
   }
 
-  /** Moves the needs along the search tree's path from j out to project p, which has a free place. */
-  private shift(p: number, j: number): void {
-    while (p !== j) {
+  /**
+   * Moves the needs along the search tree's path into project p, which has a free place: each
+   * need on it to the project after it, back to project `from` (or to the unplaced need the
+   * path starts from, when `from` is -1).
+   */
+  private shift(p: number, from: number): void {
+    while (p !== from) {
       const z = this.parentNeed[p];
-      const from = this.matchProject[z];
-      this.unlink(z);
+      const at = this.matchProject[z];
+      if (at >= 0) this.unlink(z);
       this.link(z, p, this.parentEdge[p]);
-      p = from;
+      p = at;
     }
   }
 
@@ -2814,7 +2801,7 @@ class Warm {
     const list = this.childExtra.get(n.childKey);
     this.childExtra.set(n.childKey, list ? [...list, i] : [i]);
     const fit: Array<{ j: number; closeness: number }> = [];
-    for (const j of this.candidates(n)) if (this.fits(n, j)) fit.push({ j, closeness: closenessOf(n, this.projects[j]) });
+    for (const j of this.candidates(n)) if (this.open(j) && this.fits(n, this.projects[j])) fit.push({ j, closeness: closenessOf(n, this.projects[j]) });
     fit.sort((a, b) => b.closeness - a.closeness || a.j - b.j);
     for (const { j, closeness } of fit) this.addEdge(i, j, closeness);
     this.marked.add(i);
@@ -2837,12 +2824,8 @@ class Warm {
     for (let i = 0; i < this.needs.length; i++) {
       const n = this.needs[i];
       if (!this.alive[i] || !p.kinds.has(n.kind) || !covers(p, n)) continue;
-      if (!fitsCandidate(n, p, helpsOf(this.helps, n), this.base.g.c.today) || this.excluded.has(pairKey(n.id, p.id))) {
-        this.marked.add(i);
-        continue;
-      }
-      this.addEdge(i, j, closenessOf(n, p));
       this.marked.add(i);
+      if (this.fits(n, p)) this.addEdge(i, j, closenessOf(n, p));
     }
     return j;
   }
@@ -2883,9 +2866,9 @@ class Warm {
     this.restand(x);
   }
 
-  private fits(n: CNeed, j: number): boolean {
-    const p = this.projects[j];
-    return this.open(j) && fitsCandidate(n, p, helpsOf(this.helps, n), this.base.g.c.today) && !(this.excluded.size > 0 && this.excluded.has(pairKey(n.id, p.id)));
+  /** Whether the pair is eligible, places aside: the rules, and not turned down. */
+  private fits(n: CNeed, p: CProject): boolean {
+    return fitsCandidate(n, p, helpsOf(this.helps, n), this.base.g.c.today) && !(this.excluded.size > 0 && this.excluded.has(pairKey(n.id, p.id)));
   }
 
   /** Projects offering the need's kind in its region (eligible or not), still in the input, in id order. */
@@ -3048,6 +3031,7 @@ function stageBOn(w: Warm, part?: { needs: readonly number[]; projects: readonly
   w.touchedProjects.clear();
 }
 
+/** A previous run: the input it solved and what it proposed, and, when known, its components. */
 export interface MatchState {
   input: MatchInput;
   result: MatchResult;
@@ -3208,7 +3192,7 @@ export function changesBetween(before: MatchInput, after: MatchInput): { needIds
     for (const key of hb.keys()) if (!ha.has(key)) children.add(key);
   }
   const counties = new Set<string>();
-  for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (coverageSeen(before.coverage, c) !== coverageSeen(after.coverage, c)) counties.add(c);
+  for (const c of new Set([...Object.keys(before.coverage), ...Object.keys(after.coverage)])) if (seenShare(shareOf(before.coverage, c)) !== seenShare(shareOf(after.coverage, c))) counties.add(c);
   const xb = excludedSet(before);
   const xa = excludedSet(after);
   for (const x of [...(before.excludedPairs ?? []), ...(after.excludedPairs ?? [])]) {
@@ -3333,7 +3317,7 @@ function warmRematch(previous: MatchState, next: MatchInput, changed: { needIds:
     const j = w.matchProject[i];
     if (j >= 0) {
       const closeness = w.closeness(w.matchEdge[i]);
-      proposals.push({ needId: id, projectId: w.projects[j].id, score: scoreOf(n, closeness), parts: partsOf(n, closeness), reasons: proposalReasons(n, closeness) });
+      proposals.push(proposalOf(n, w.projects[j].id, closeness));
     } else unmatched.push({ needId: id, reasons: w.reasons(i) });
   }
   w.marked.clear();
@@ -3364,8 +3348,7 @@ function sameToEngine(a: CNeed, b: CNeed): boolean {
     a.from === b.from &&
     a.until === b.until &&
     a.fairness === b.fairness &&
-    Math.round(a.coverage * 100) === Math.round(b.coverage * 100) &&
-    a.coverage < LOW_COVERAGE_SHARE === b.coverage < LOW_COVERAGE_SHARE
+    seenShare(a.coverage) === seenShare(b.coverage)
   );
 }
 
@@ -3432,21 +3415,7 @@ export function rematch(previous: MatchState, next: MatchInput): Rematch {
   // Every need of the previous result in the scope, or gone from the input, is a changed one or
   // in the scope; every other entry stands, and both lists are in need id order: merge them.
   const replaced = unionOfSorted(scope.needIds, changed.needIds);
-  const merge = <T extends { needId: string }>(old: readonly T[], fresh: readonly T[]): T[] => {
-    const out: T[] = [];
-    let k = 0;
-    let r = 0;
-    for (const x of old) {
-      const id = x.needId;
-      while (r < replaced.length && replaced[r] < id) r++;
-      if (r < replaced.length && replaced[r] === id) continue;
-      while (k < fresh.length && fresh[k].needId < id) out.push(fresh[k++]);
-      out.push(x);
-    }
-    while (k < fresh.length) out.push(fresh[k++]);
-    return out;
-  };
-  const result: MatchResult = { proposals: merge(previous.result.proposals, solved.result.proposals), unmatched: merge(previous.result.unmatched, solved.result.unmatched) };
+  const result: MatchResult = { proposals: spliceByNeed(previous.result.proposals, replaced, solved.result.proposals), unmatched: spliceByNeed(previous.result.unmatched, replaced, solved.result.unmatched) };
   const scopeProjects = new Set([...scope.projectIds, ...changed.projectIds]);
   return {
     result,
